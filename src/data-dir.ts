@@ -1,0 +1,105 @@
+/**
+ * The data directory and its manifest (`asynx.json`), which records how the
+ * directory was created. Opening it with another shard count, hash scheme or
+ * aggregate would route commands to shards that do not hold their history,
+ * so that is refused.
+ */
+import { accessSync, closeSync, constants, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, describeThrown } from './errors.js';
+
+export const MANIFEST_FILE = 'asynx.json';
+export const MANIFEST_FORMAT = 1;
+
+export interface Manifest {
+  readonly format: number;
+  readonly aggregate: string;
+  readonly shards: number;
+  readonly hashScheme: string;
+  readonly createdAt: string;
+}
+
+function writeDurably(path: string, text: string): void {
+  const temporary = `${path}.tmp`;
+  const fd = openSync(temporary, 'w');
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temporary, path);
+}
+
+function fsyncDirectory(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function readManifest(dataDir: string): Manifest | undefined {
+  let text: string;
+  try {
+    text = readFileSync(join(dataDir, MANIFEST_FILE), 'utf8');
+  } catch (thrown) {
+    if ((thrown as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new ConfigError(`cannot read ${join(dataDir, MANIFEST_FILE)}: ${describeThrown(thrown).message}`, { option: 'dataDir' });
+  }
+  try {
+    return JSON.parse(text) as Manifest;
+  } catch {
+    throw new ConfigError(`${join(dataDir, MANIFEST_FILE)} is not valid JSON; the data directory's manifest is damaged`, {
+      option: 'dataDir',
+    });
+  }
+}
+
+/** Creates the directory and manifest, or checks an existing manifest against this engine. */
+export function prepareDataDir(dataDir: string, expected: Omit<Manifest, 'format' | 'createdAt'>): void {
+  if (dataDir === ':memory:') return;
+  try {
+    mkdirSync(dataDir, { recursive: true });
+  } catch (thrown) {
+    throw new ConfigError(`option dataDir: cannot create ${dataDir}: ${describeThrown(thrown).message}`, { option: 'dataDir' });
+  }
+  try {
+    accessSync(dataDir, constants.R_OK | constants.W_OK);
+  } catch (thrown) {
+    throw new ConfigError(`option dataDir: ${dataDir} is not writable: ${describeThrown(thrown).message}`, { option: 'dataDir' });
+  }
+  const existing = readManifest(dataDir);
+  if (existing === undefined) {
+    const strays = readdirSync(dataDir).filter((name) => /^shard-\d+\.db$/.test(name));
+    if (strays.length > 0) {
+      throw new ConfigError(`${dataDir} holds shard files (${strays.join(', ')}) but no ${MANIFEST_FILE}; refusing to guess how they were routed`, {
+        option: 'dataDir',
+      });
+    }
+    const manifest: Manifest = { format: MANIFEST_FORMAT, ...expected, createdAt: new Date().toISOString() };
+    try {
+      writeDurably(join(dataDir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+      fsyncDirectory(dataDir);
+    } catch (thrown) {
+      throw new ConfigError(`option dataDir: ${dataDir} is not writable: ${describeThrown(thrown).message}`, { option: 'dataDir' });
+    }
+    return;
+  }
+  const checks: Array<[keyof Manifest, unknown]> = [
+    ['format', MANIFEST_FORMAT],
+    ['aggregate', expected.aggregate],
+    ['shards', expected.shards],
+    ['hashScheme', expected.hashScheme],
+  ];
+  for (const [key, value] of checks) {
+    if (existing[key] !== value) {
+      throw new ConfigError(
+        `${dataDir} was created with ${key}=${JSON.stringify(existing[key])} but this engine uses ${key}=${JSON.stringify(value)}; ` +
+          'commands would be routed to shards that do not hold their history',
+        { option: key === 'shards' ? 'shards' : 'dataDir', stored: existing[key] as string | number, expected: value as string | number },
+      );
+    }
+  }
+}

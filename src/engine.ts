@@ -1,0 +1,303 @@
+/**
+ * The engine facade: routes each command by its aggregate ID to the shard
+ * that owns it, and gives reads, subscriptions and an orderly close.
+ */
+import type { CommandDefinition, CommandName, Domain, PayloadOf, StateOf } from './domain.js';
+import { assertDomain, importDomain } from './domain-check.js';
+import { prepareDataDir } from './data-dir.js';
+import {
+  CommandFailedError,
+  ConfigError,
+  InvalidArgumentError,
+  ShuttingDownError,
+  UnknownCommandError,
+  describeThrown,
+} from './errors.js';
+import type { StoredEvent } from './event.js';
+import { EventBus, type EventHandler, type SubscribeOptions, type SubscriberStats } from './event-bus.js';
+import type { EventPattern } from './event-pattern.js';
+import { checkAggregateId, checkHistoryRange, checkPayload, checkSendOptions } from './input-checks.js';
+import type { JsonObject } from './json.js';
+import { resolveOptions, type EngineOptions, type ResolvedOptions } from './options.js';
+import type { HistoryPage, ShardOp } from './protocol.js';
+import { HASH_SCHEME, shardFor } from './router.js';
+import { ShardHandle } from './shard-handle.js';
+import { BATCH_SIZE_BUCKETS, type LatencySummary } from './shard-metrics.js';
+
+export interface SendOptions {
+  /** Idempotency key stored with the event. */
+  readonly commandId?: string;
+  /** JSON object stored with the event and delivered with it. */
+  readonly metadata?: JsonObject;
+  /** Aborting while the command is still queued removes it (`AbortError`, `executed: false`). */
+  readonly signal?: AbortSignal;
+}
+
+export interface HistoryOptions {
+  /** First version, inclusive. @default 1 */
+  readonly from?: number;
+  /** Last version, inclusive. @default the latest version when reading starts */
+  readonly to?: number;
+}
+
+export interface CloseOptions {
+  /** How long to wait for accepted work to finish before rejecting the rest with `ShuttingDownError`. @default 30000 */
+  readonly timeoutMs?: number;
+}
+
+export interface ShardStats {
+  readonly shard: number;
+  /** Operations waiting in the main-thread queue. */
+  readonly queueDepth: number;
+  /** Operations sent to the worker and not yet settled. */
+  readonly inFlight: number;
+  readonly committed: number;
+  /** Commands rejected by the domain or failed by user code. */
+  readonly rejected: number;
+  /** Worker deaths (each followed by a restart). */
+  readonly crashes: number;
+  readonly batches: number;
+  readonly meanBatchSize: number;
+  readonly maxBatchSize: number;
+  /** Count of batches per size bucket: `{ upTo: 1, count }, { upTo: 2, count }, …` */
+  readonly batchSizes: ReadonlyArray<{ readonly upTo: number; readonly count: number }>;
+  readonly latency: LatencySummary;
+}
+
+export interface EngineStats {
+  readonly shards: ShardStats[];
+  readonly bus: { readonly published: number; readonly subscribers: SubscriberStats[] };
+}
+
+const HISTORY_PAGE = 500;
+
+export class Engine<D extends Domain<object, object> = Domain> {
+  readonly domain: D;
+  readonly options: ResolvedOptions;
+  readonly #shards: ShardHandle[];
+  readonly #bus: EventBus;
+  #closing: Promise<void> | undefined;
+
+  private constructor(domain: D, options: ResolvedOptions, shards: ShardHandle[], bus: EventBus) {
+    this.domain = domain;
+    this.options = options;
+    this.#shards = shards;
+    this.#bus = bus;
+  }
+
+  /** Validates the options, prepares the data directory and starts every shard. */
+  static async open<D extends Domain<object, object>>(options: EngineOptions<D>): Promise<Engine<D>> {
+    const resolved = resolveOptions(options);
+    const given = (options as { domain?: unknown }).domain;
+    if (given === undefined) throw new ConfigError('option domain is required: pass the object returned by defineDomain()', { option: 'domain' });
+    const domain = (typeof given === 'string' || given instanceof URL
+      ? await importDomain(String(given))
+      : assertDomain(given, 'option domain')) as D;
+    prepareDataDir(resolved.dataDir, { aggregate: domain.aggregate, shards: resolved.shards, hashScheme: HASH_SCHEME });
+    const bus = new EventBus(resolved.onHandlerError);
+    const shards = Array.from(
+      { length: resolved.shards },
+      (_, shard) =>
+        new ShardHandle(
+          shard,
+          {
+            shard,
+            shardCount: resolved.shards,
+            hashScheme: HASH_SCHEME,
+            dataDir: resolved.dataDir,
+            domainUrl: domain.url,
+            aggregate: domain.aggregate,
+            synchronous: resolved.synchronous,
+            cacheSize: resolved.cacheSize,
+          },
+          resolved,
+          {
+            onEvents: (events) => bus.publish(events),
+            onSnapshotCorrupt: (report) => resolved.onSnapshotCorrupt({ shard, ...report }),
+          },
+        ),
+    );
+    const started = await Promise.allSettled(shards.map((s) => s.start()));
+    const failure = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure !== undefined) {
+      await Promise.allSettled(shards.map((s) => s.destroy()));
+      throw failure.reason;
+    }
+    return new Engine(domain, resolved, shards, bus);
+  }
+
+  get shardCount(): number {
+    return this.#shards.length;
+  }
+
+  /** The shard (0-based) that owns `aggregateId`. */
+  shardOf(aggregateId: string): number {
+    return shardFor(checkAggregateId(aggregateId, 'shardOf'), this.#shards.length);
+  }
+
+  /**
+   * Runs a command on its aggregate's shard. Resolves with the stored event
+   * once it is durable; rejects `ValidationError` when the domain refuses it.
+   */
+  async send<K extends CommandName<D>>(type: K, payload: PayloadOf<D, K>, options?: SendOptions): Promise<StoredEvent<StateOf<D>>> {
+    this.#assertOpen();
+    const commands = this.domain.commands as Record<string, CommandDefinition<object, unknown>>;
+    if (typeof type !== 'string' || !Object.hasOwn(commands, type)) {
+      throw new UnknownCommandError(`unknown command type ${String(type)}; ${this.domain.aggregate} defines ${Object.keys(commands).join(', ')}`, {
+        type: String(type),
+      });
+    }
+    const checked = checkSendOptions(options, type);
+    const json = checkPayload(payload, type, this.options.maxPayloadBytes);
+    let aggregateId: unknown;
+    try {
+      aggregateId = commands[type]!.aggregateId(json);
+    } catch (thrown) {
+      const { message, stack } = describeThrown(thrown);
+      throw new CommandFailedError(`aggregateId() of ${type} threw: ${message}`, { type, cause: message, causeStack: stack ?? null });
+    }
+    const id = checkAggregateId(aggregateId, `${type}: aggregateId(payload)`);
+    const op: ShardOp = {
+      kind: 'command',
+      type,
+      payload: json,
+      aggregateId: id,
+      ...(checked.commandId === undefined ? {} : { commandId: checked.commandId }),
+      ...(checked.metadata === undefined ? {} : { metadata: checked.metadata }),
+    };
+    return (await this.#shardFor(id).enqueue(op, checked.signal)) as StoredEvent<StateOf<D>>;
+  }
+
+  /** The aggregate's current state; `NotFoundError` if it does not exist. Served by its shard, in order with its commands. */
+  async get(aggregateId: string): Promise<StateOf<D>> {
+    this.#assertOpen();
+    const id = checkAggregateId(aggregateId, 'get');
+    return (await this.#shardFor(id).enqueue({ kind: 'get', aggregateId: id })) as StateOf<D>;
+  }
+
+  async exists(aggregateId: string): Promise<boolean> {
+    this.#assertOpen();
+    const id = checkAggregateId(aggregateId, 'exists');
+    return (await this.#shardFor(id).enqueue({ kind: 'exists', aggregateId: id })) as boolean;
+  }
+
+  /**
+   * The aggregate's events in version order, with `state` and `previousState`
+   * for any range. Read in pages; never writes. Empty when it does not exist.
+   */
+  history(aggregateId: string, options?: HistoryOptions): AsyncIterable<StoredEvent<StateOf<D>>> {
+    this.#assertOpen();
+    const id = checkAggregateId(aggregateId, 'history');
+    const range = checkHistoryRange(options, id);
+    const shard = this.#shardFor(id);
+    return {
+      [Symbol.asyncIterator]: async function* () {
+        let from = range.from;
+        let to = range.to;
+        let base: JsonObject | undefined;
+        while (from <= to) {
+          const page = (await shard.enqueue({
+            kind: 'history',
+            aggregateId: id,
+            from,
+            to: Math.min(to, from + HISTORY_PAGE - 1),
+            ...(base === undefined ? {} : { base }),
+          })) as HistoryPage;
+          // Pin the end on the first page, so a busy stream still ends.
+          to = Math.min(to, page.latestVersion);
+          if (page.events.length === 0) return;
+          for (const event of page.events) yield event as StoredEvent<StateOf<D>>;
+          const last = page.events[page.events.length - 1]!;
+          base = last.state;
+          from = last.version + 1;
+        }
+      },
+    };
+  }
+
+  /**
+   * Calls `handler` for every committed event whose name matches `pattern`,
+   * per aggregate in version order. Returns the unsubscribe function.
+   */
+  subscribe(pattern: EventPattern, handler: EventHandler<StateOf<D>>, options?: SubscribeOptions<StateOf<D>>): () => void {
+    return this.#bus.subscribe(pattern, handler, options);
+  }
+
+  /** Resolves when every accepted command has settled and every event published so far was handled. */
+  async drain(): Promise<void> {
+    await Promise.all(this.#shards.map((s) => s.whenIdle()));
+    await this.#bus.drain();
+  }
+
+  stats(): EngineStats {
+    return {
+      shards: this.#shards.map((s) => {
+        const m = s.metrics;
+        return {
+          shard: s.index,
+          queueDepth: s.queueDepth,
+          inFlight: s.inFlight,
+          committed: m.committed,
+          rejected: m.rejected,
+          crashes: m.crashes,
+          batches: m.batches,
+          meanBatchSize: m.batches === 0 ? 0 : m.batchedOps / m.batches,
+          maxBatchSize: m.maxBatch,
+          batchSizes: BATCH_SIZE_BUCKETS.map((upTo, i) => ({ upTo, count: m.batchSizes[i] ?? 0 })),
+          latency: m.latency(),
+        };
+      }),
+      bus: { published: this.#bus.published, subscribers: this.#bus.stats() },
+    };
+  }
+
+  /**
+   * Stops intake (new calls reject `ShuttingDownError`), finishes every
+   * accepted command, delivers their events, then closes the shard files.
+   * Past `timeoutMs`, what is left rejects with `ShuttingDownError`.
+   * Calling it again returns the same promise.
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    if (this.#closing !== undefined) return this.#closing;
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) {
+      return Promise.reject(new InvalidArgumentError(`close(): timeoutMs must be a number >= 0, got ${String(timeoutMs)}`));
+    }
+    this.#closing = (async () => {
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), timeoutMs);
+      });
+      const finished = await Promise.race([this.drain().then(() => 'done' as const), timedOut]);
+      clearTimeout(timer);
+      if (finished === 'timeout') {
+        const error = new ShuttingDownError(`close() timed out after ${timeoutMs} ms before this operation ran`, { executed: false });
+        for (const shard of this.#shards) shard.rejectQueued(error);
+        await Promise.all(this.#shards.map((s) => s.destroy()));
+        return;
+      }
+      await Promise.all(this.#shards.map((s) => s.close()));
+    })();
+    return this.#closing;
+  }
+
+  /** Stops every worker now; anything unfinished rejects with `ShuttingDownError`. */
+  async destroy(): Promise<void> {
+    this.#closing ??= Promise.resolve();
+    await Promise.all(this.#shards.map((s) => s.destroy()));
+  }
+
+  #assertOpen(): void {
+    if (this.#closing !== undefined) throw new ShuttingDownError('the engine is closing; no new work is accepted');
+  }
+
+  #shardFor(aggregateId: string): ShardHandle {
+    return this.#shards[shardFor(aggregateId, this.#shards.length)]!;
+  }
+}
+
+/** Opens an engine: `const engine = await open({ domain, dataDir, shards })`. */
+export function open<D extends Domain<object, object>>(options: EngineOptions<D>): Promise<Engine<D>> {
+  return Engine.open(options);
+}
+

@@ -1,0 +1,155 @@
+/**
+ * Every error the engine raises. Each class carries a stable string `code`
+ * and optional plain-data `details`; `toWire` / `fromWire` carry class, code,
+ * message, details and stack across the worker boundary, where structured
+ * clone would otherwise flatten them to a bare `Error`.
+ */
+
+/** Whether a command that failed may still have been stored. */
+export type Executed = false | 'unknown';
+
+export type ErrorDetails = Readonly<Record<string, unknown>>;
+
+const BRAND = Symbol.for('asynx-ts.error');
+
+export abstract class AsynxError extends Error {
+  abstract readonly code: string;
+  readonly details: ErrorDetails | undefined;
+
+  constructor(message: string, details?: ErrorDetails) {
+    super(message);
+    this.details = details;
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+
+  override get name(): string {
+    return this.constructor.name;
+  }
+}
+
+/** The domain rejected the command (thrown by `validate` or `emit`). Nothing was stored. */
+export class ValidationError extends AsynxError {
+  readonly code = 'VALIDATION_FAILED';
+}
+
+/** The aggregate does not exist (never created, or forgotten). */
+export class NotFoundError extends AsynxError {
+  readonly code = 'NOT_FOUND';
+}
+
+/**
+ * User code (validate, emit, aggregateId, an upcaster) threw something other
+ * than a `ValidationError`, or returned something the engine cannot store.
+ * `details.cause` keeps the original message and `details.causeStack` its stack.
+ */
+export class CommandFailedError extends AsynxError {
+  readonly code = 'COMMAND_FAILED';
+}
+
+/** The shard's queue is at `queueDepth` and `onFull` is `'reject'`. Nothing was queued. */
+export class QueueFullError extends AsynxError {
+  readonly code = 'QUEUE_FULL';
+}
+
+/** `close()` or `destroy()` was called: new work is refused, or queued work was cut off. */
+export class ShuttingDownError extends AsynxError {
+  readonly code = 'SHUTTING_DOWN';
+}
+
+/** The caller's `AbortSignal` fired. `executed` tells whether the command may have been stored. */
+export class AbortError extends AsynxError {
+  readonly code = 'ABORTED';
+  get executed(): Executed {
+    return (this.details?.executed as Executed | undefined) ?? false;
+  }
+}
+
+/**
+ * The shard's worker died while this command was in flight. The command may or
+ * may not have been committed (`executed: 'unknown'`): re-send it with the same
+ * `commandId` to find out.
+ */
+export class ShardCrashedError extends AsynxError {
+  readonly code = 'SHARD_CRASHED';
+  get executed(): Executed {
+    return 'unknown';
+  }
+}
+
+/** The command type is not defined by the domain. */
+export class UnknownCommandError extends AsynxError {
+  readonly code = 'UNKNOWN_COMMAND';
+}
+
+/** An option, the domain module, or the data directory does not fit. Raised at `open`. */
+export class ConfigError extends AsynxError {
+  readonly code = 'CONFIG_INVALID';
+}
+
+/** SQLite failed to read or write (disk full, corrupt file, I/O error). */
+export class StorageError extends AsynxError {
+  readonly code = 'STORAGE_FAILED';
+}
+
+/**
+ * An argument of a public call has the wrong type or shape: an empty or
+ * non-string aggregate ID, a payload that cannot be stored as JSON, a payload
+ * over `maxPayloadBytes`. Nothing was queued or written.
+ */
+export class InvalidArgumentError extends AsynxError {
+  readonly code = 'INVALID_ARGUMENT';
+}
+
+const errorClasses = {
+  ValidationError,
+  NotFoundError,
+  CommandFailedError,
+  QueueFullError,
+  ShuttingDownError,
+  AbortError,
+  ShardCrashedError,
+  UnknownCommandError,
+  ConfigError,
+  StorageError,
+  InvalidArgumentError,
+} as const;
+
+export type AsynxErrorName = keyof typeof errorClasses;
+
+/** The plain-data form of an error on the wire between threads. */
+export interface WireError {
+  readonly name: AsynxErrorName;
+  readonly message: string;
+  readonly details?: ErrorDetails;
+  readonly stack?: string;
+}
+
+/**
+ * True for any `AsynxError`, including one created by another copy of this
+ * library loaded in the same thread (a domain module may resolve its own copy).
+ */
+export function isAsynxError(value: unknown): value is AsynxError {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+}
+
+export function toWire(error: AsynxError): WireError {
+  const name = (error.name in errorClasses ? error.name : 'CommandFailedError') as AsynxErrorName;
+  return { name, message: error.message, details: error.details, stack: error.stack };
+}
+
+export function fromWire(wire: WireError): AsynxError {
+  const ErrorClass = errorClasses[wire.name] ?? CommandFailedError;
+  const error = new ErrorClass(wire.message, wire.details);
+  if (wire.stack !== undefined) error.stack = wire.stack;
+  return error;
+}
+
+/** Describes any thrown value for a message, without assuming it is an Error. */
+export function describeThrown(thrown: unknown): { message: string; stack?: string } {
+  if (thrown instanceof Error) return { message: thrown.message, stack: thrown.stack };
+  try {
+    return { message: typeof thrown === 'string' ? thrown : JSON.stringify(thrown) ?? String(thrown) };
+  } catch {
+    return { message: String(thrown) };
+  }
+}

@@ -1,0 +1,41 @@
+/** asynx-ts: the public API. Everything users import comes from here. */
+export { Engine, open } from './engine.js';
+export type { CloseOptions, EngineStats, HistoryOptions, SendOptions, ShardStats } from './engine.js';
+export { defineDomain, isDomain } from './domain.js';
+export type {
+  CommandDefinition,
+  CommandDefinitions,
+  CommandName,
+  Domain,
+  DomainSpec,
+  PatchOperation,
+  PayloadOf,
+  StateOf,
+  Upcaster,
+} from './domain.js';
+export type { StoredEvent } from './event.js';
+export type { EngineOptions, SnapshotCorruptReport } from './options.js';
+export type { EventHandler, HandlerContext, SubscribeOptions, SubscriberStats } from './event-bus.js';
+export { HandlerTimeoutError } from './event-bus.js';
+export type { EventPattern } from './event-pattern.js';
+export type { JsonObject, JsonPrimitive, JsonValue } from './json.js';
+export type { LatencySummary } from './shard-metrics.js';
+export type { SynchronousMode } from './protocol.js';
+export { HASH_SCHEME, hashAggregateId, shardFor } from './router.js';
+export { MAX_AGGREGATE_ID_LENGTH, MAX_COMMAND_ID_LENGTH } from './input-checks.js';
+export {
+  AbortError,
+  AsynxError,
+  CommandFailedError,
+  ConfigError,
+  InvalidArgumentError,
+  NotFoundError,
+  QueueFullError,
+  ShardCrashedError,
+  ShuttingDownError,
+  StorageError,
+  UnknownCommandError,
+  ValidationError,
+  isAsynxError,
+} from './errors.js';
+export type { AsynxErrorName, ErrorDetails, Executed } from './errors.js';

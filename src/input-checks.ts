@@ -1,0 +1,98 @@
+/**
+ * Checks of caller input on the main thread, before anything is queued: a
+ * bad argument costs a typed error and never reaches a shard or a file.
+ */
+import { InvalidArgumentError } from './errors.js';
+import { NotJsonError, isPlainObject, toJson, type JsonObject, type JsonValue } from './json.js';
+import { rejectUnknownKeys } from './options.js';
+
+/** Longest accepted aggregate ID, in UTF-16 code units. */
+export const MAX_AGGREGATE_ID_LENGTH = 1024;
+/** Longest accepted `commandId`. */
+export const MAX_COMMAND_ID_LENGTH = 256;
+
+export function checkAggregateId(id: unknown, where: string): string {
+  if (typeof id !== 'string') {
+    throw new InvalidArgumentError(`${where}: aggregate ID must be a string, got ${id === null ? 'null' : typeof id}`, { where });
+  }
+  if (id.length === 0) throw new InvalidArgumentError(`${where}: aggregate ID must not be empty`, { where });
+  if (id.length > MAX_AGGREGATE_ID_LENGTH) {
+    throw new InvalidArgumentError(`${where}: aggregate ID is ${id.length} characters long, the limit is ${MAX_AGGREGATE_ID_LENGTH}`, {
+      where,
+    });
+  }
+  return id;
+}
+
+/** A JSON copy of the payload, checked against `maxBytes` (its JSON text in UTF-8). */
+export function checkPayload(payload: unknown, type: string, maxBytes: number): JsonValue {
+  let copy: JsonValue;
+  try {
+    copy = toJson(payload, 'payload');
+  } catch (thrown) {
+    if (!(thrown instanceof NotJsonError)) throw thrown;
+    throw new InvalidArgumentError(`${type}: ${thrown.message}; payloads must be JSON data`, { type, path: thrown.path });
+  }
+  const bytes = Buffer.byteLength(JSON.stringify(copy));
+  if (bytes > maxBytes) {
+    throw new InvalidArgumentError(`${type}: payload is ${bytes} bytes as JSON, over maxPayloadBytes (${maxBytes})`, {
+      type,
+      bytes,
+      maxPayloadBytes: maxBytes,
+    });
+  }
+  return copy;
+}
+
+export interface CheckedSendOptions {
+  readonly commandId: string | undefined;
+  readonly metadata: JsonObject | undefined;
+  readonly signal: AbortSignal | undefined;
+}
+
+export function checkSendOptions(options: unknown, type: string): CheckedSendOptions {
+  if (options === undefined) return { commandId: undefined, metadata: undefined, signal: undefined };
+  if (!isPlainObject(options)) throw new InvalidArgumentError(`${type}: send options must be an object`, { type });
+  rejectUnknownKeys(options, ['commandId', 'metadata', 'signal'], 'send option', InvalidArgumentError);
+  const { commandId, metadata, signal } = options;
+  if (commandId !== undefined && (typeof commandId !== 'string' || commandId.length === 0 || commandId.length > MAX_COMMAND_ID_LENGTH)) {
+    throw new InvalidArgumentError(`${type}: commandId must be a non-empty string of at most ${MAX_COMMAND_ID_LENGTH} characters`, { type });
+  }
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new InvalidArgumentError(`${type}: signal must be an AbortSignal`, { type });
+  }
+  let checkedMetadata: JsonObject | undefined;
+  if (metadata !== undefined) {
+    if (!isPlainObject(metadata)) throw new InvalidArgumentError(`${type}: metadata must be a plain JSON object`, { type });
+    try {
+      checkedMetadata = toJson(metadata, 'metadata') as JsonObject;
+    } catch (thrown) {
+      if (!(thrown instanceof NotJsonError)) throw thrown;
+      throw new InvalidArgumentError(`${type}: ${thrown.message}; metadata must be JSON data`, { type, path: thrown.path });
+    }
+  }
+  return { commandId: commandId as string | undefined, metadata: checkedMetadata, signal: signal as AbortSignal | undefined };
+}
+
+export interface HistoryRange {
+  readonly from: number;
+  readonly to: number;
+}
+
+export function checkHistoryRange(options: unknown, aggregateId: string): HistoryRange {
+  if (options === undefined) return { from: 1, to: Number.MAX_SAFE_INTEGER };
+  if (!isPlainObject(options)) throw new InvalidArgumentError(`history(${aggregateId}): options must be an object`);
+  rejectUnknownKeys(options, ['from', 'to'], 'history option', InvalidArgumentError);
+  const bound = (name: 'from' | 'to', fallback: number): number => {
+    const value = options[name];
+    if (value === undefined) return fallback;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+      throw new InvalidArgumentError(`history(${aggregateId}): ${name} must be a version (an integer >= 1), got ${String(value)}`);
+    }
+    return value;
+  };
+  const from = bound('from', 1);
+  const to = bound('to', Number.MAX_SAFE_INTEGER);
+  if (to < from) throw new InvalidArgumentError(`history(${aggregateId}): to (${to}) is before from (${from})`);
+  return { from, to };
+}

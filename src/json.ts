@@ -1,0 +1,100 @@
+/**
+ * JSON-shaped data: what payloads, states and metadata must be so that they
+ * survive storage as JSON and replay to exactly the same value.
+ */
+
+export type JsonPrimitive = string | number | boolean | null;
+export type JsonValue = JsonPrimitive | JsonValue[] | JsonObject;
+export interface JsonObject {
+  [key: string]: JsonValue;
+}
+
+/** Why a value cannot be stored as JSON, with the path to the offending part. */
+export class NotJsonError extends Error {
+  constructor(
+    readonly path: string,
+    readonly problem: string,
+  ) {
+    super(`${path} ${problem}`);
+  }
+}
+
+function describeKind(value: unknown): string {
+  if (typeof value === 'function') return 'is a function';
+  if (typeof value === 'symbol') return 'is a symbol';
+  if (typeof value === 'bigint') return 'is a bigint';
+  if (value === undefined) return 'is undefined';
+  if (typeof value === 'number') return `is ${value}, which JSON cannot carry`;
+  const ctor = (value as object).constructor;
+  return `is a ${typeof ctor === 'function' && ctor.name ? ctor.name : 'non-plain object'}, not a plain object or array`;
+}
+
+/**
+ * Returns a deep copy of `value` that is plain JSON: object properties whose
+ * value is `undefined` are dropped (as JSON.stringify does), `-0` becomes `0`,
+ * and anything JSON would silently change (functions, symbols, bigints,
+ * non-finite numbers, Dates, Maps, class instances, cycles, undefined array
+ * items) throws a {@link NotJsonError} naming the path. With `freeze`, every
+ * object and array of the copy is frozen.
+ */
+export function toJson(value: unknown, rootPath: string, freeze = false): JsonValue {
+  const ancestors = new Set<object>();
+
+  function copy(current: unknown, path: string): JsonValue {
+    switch (typeof current) {
+      case 'string':
+      case 'boolean':
+        return current;
+      case 'number':
+        if (!Number.isFinite(current)) throw new NotJsonError(path, describeKind(current));
+        return current === 0 ? 0 : current;
+      case 'object': {
+        if (current === null) return null;
+        if (ancestors.has(current)) throw new NotJsonError(path, 'refers back to an enclosing object (a cycle)');
+        ancestors.add(current);
+        let result: JsonValue;
+        if (Array.isArray(current)) {
+          const items: JsonValue[] = new Array<JsonValue>(current.length);
+          for (let i = 0; i < current.length; i++) {
+            const item: unknown = current[i];
+            if (item === undefined) throw new NotJsonError(`${path}[${i}]`, 'is undefined (or a hole), which JSON cannot carry');
+            items[i] = copy(item, `${path}[${i}]`);
+          }
+          result = freeze ? Object.freeze(items) as JsonValue[] : items;
+        } else {
+          const proto: unknown = Object.getPrototypeOf(current);
+          if (proto !== Object.prototype && proto !== null) throw new NotJsonError(path, describeKind(current));
+          const out: JsonObject = {};
+          for (const key of Object.keys(current)) {
+            const field: unknown = (current as Record<string, unknown>)[key];
+            if (field === undefined) continue;
+            out[key] = copy(field, `${path}.${key}`);
+          }
+          if (Object.getOwnPropertySymbols(current).length > 0) throw new NotJsonError(path, 'has symbol keys, which JSON cannot carry');
+          result = freeze ? Object.freeze(out) : out;
+        }
+        ancestors.delete(current);
+        return result;
+      }
+      default:
+        throw new NotJsonError(path, describeKind(current));
+    }
+  }
+
+  return copy(value, rootPath);
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** Freezes `value` and everything reachable from it, in place. */
+export function deepFreeze<T extends JsonValue>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

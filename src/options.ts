@@ -1,0 +1,189 @@
+/**
+ * Engine options: one type with each default documented, validated in one
+ * place. A misspelt option is an error (with a suggestion), never ignored.
+ */
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import type { ResourceLimits } from 'node:worker_threads';
+import type { Domain } from './domain.js';
+import { ConfigError, InvalidArgumentError } from './errors.js';
+import type { StoredEvent } from './event.js';
+import type { SynchronousMode } from './protocol.js';
+
+/** Reported when a snapshot row cannot be parsed; the aggregate is replayed in full instead. */
+export interface SnapshotCorruptReport {
+  readonly shard: number;
+  readonly aggregateId: string;
+  readonly version: number;
+  readonly reason: string;
+}
+
+export interface EngineOptions<D extends Domain<object, object>> {
+  /** The domain definition (see `defineDomain`). Its module is imported by every shard worker. */
+  readonly domain: D;
+  /**
+   * Directory holding the shard files and the manifest; created if missing.
+   * `':memory:'` keeps every shard in memory (tests only: a restarted shard starts empty).
+   * @default './asynx-data'
+   */
+  readonly dataDir?: string;
+  /**
+   * Number of shards (worker threads, one SQLite file each). Fixed for the life of a data directory.
+   * @default os.availableParallelism()
+   */
+  readonly shards?: number;
+  /**
+   * SQLite `synchronous` mode. `'full'` fsyncs every commit, so an acknowledged event survives
+   * power loss; `'normal'` survives a process crash but may lose the last commits on power loss.
+   * @default 'full'
+   */
+  readonly synchronous?: SynchronousMode;
+  /**
+   * Commands and reads waiting per shard before `send` rejects `QueueFullError` (or waits, see `onFull`).
+   * @default 10000
+   */
+  readonly queueDepth?: number;
+  /** What `send` does when a shard's queue is full: reject at once, or wait for room. @default 'reject' */
+  readonly onFull?: 'reject' | 'wait';
+  /** Most operations a shard takes into one batch (one transaction). @default 1000 */
+  readonly maxBatch?: number;
+  /** Hydrated aggregates each shard keeps in memory (LRU). 0 disables the cache. @default 10000 */
+  readonly cacheSize?: number;
+  /** Largest accepted payload, measured as its JSON text in UTF-8 bytes. @default 1048576 (1 MiB) */
+  readonly maxPayloadBytes?: number;
+  /** V8 heap limits for each shard worker; a worker that exceeds them is restarted. @default Node's defaults */
+  readonly workerResourceLimits?: ResourceLimits;
+  /**
+   * Called when a subscriber's handler throws, rejects or times out, after its fallback.
+   * @default prints the error to stderr
+   */
+  readonly onHandlerError?: (error: unknown, event: StoredEvent, subscription: string) => void;
+  /** Called when a snapshot cannot be read and the aggregate is replayed instead. @default prints a warning to stderr */
+  readonly onSnapshotCorrupt?: (report: SnapshotCorruptReport) => void;
+}
+
+export interface ResolvedOptions {
+  readonly dataDir: string;
+  readonly shards: number;
+  readonly synchronous: SynchronousMode;
+  readonly queueDepth: number;
+  readonly onFull: 'reject' | 'wait';
+  readonly maxBatch: number;
+  readonly cacheSize: number;
+  readonly maxPayloadBytes: number;
+  readonly workerResourceLimits: ResourceLimits | undefined;
+  readonly onHandlerError: (error: unknown, event: StoredEvent, subscription: string) => void;
+  readonly onSnapshotCorrupt: (report: SnapshotCorruptReport) => void;
+}
+
+const KNOWN_OPTIONS = [
+  'domain', 'dataDir', 'shards', 'synchronous', 'queueDepth', 'onFull', 'maxBatch', 'cacheSize',
+  'maxPayloadBytes', 'workerResourceLimits', 'onHandlerError', 'onSnapshotCorrupt',
+] as const;
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j]!;
+      row[j] = Math.min(above + 1, row[j - 1]! + 1, diagonal + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length]!;
+}
+
+/** The known name closest to `name`, when it is close enough to be a likely typo. */
+export function closestName(name: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of known) {
+    const distance = editDistance(name, candidate);
+    if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
+  }
+  return bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
+}
+
+export function rejectUnknownKeys(
+  given: object,
+  known: readonly string[],
+  what: string,
+  ErrorClass: typeof ConfigError | typeof InvalidArgumentError = ConfigError,
+): void {
+  for (const key of Object.keys(given)) {
+    if (known.includes(key)) continue;
+    const suggestion = closestName(key, known);
+    throw new ErrorClass(`unknown ${what} "${key}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`, { option: key });
+  }
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'function') return 'a function';
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+function integerOption(options: Record<string, unknown>, name: string, fallback: number, min: number, max: number): number {
+  const value = options[name];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`option ${name} must be an integer from ${min} to ${max}, got ${describe(value)}`, { option: name });
+  }
+  return value;
+}
+
+function choiceOption<T extends string>(options: Record<string, unknown>, name: string, choices: readonly T[], fallback: T): T {
+  const value = options[name];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string' || !(choices as readonly string[]).includes(value)) {
+    throw new ConfigError(`option ${name} must be one of ${choices.map((c) => `'${c}'`).join(', ')}, got ${describe(value)}`, {
+      option: name,
+    });
+  }
+  return value as T;
+}
+
+function functionOption<F>(options: Record<string, unknown>, name: string, fallback: F): F {
+  const value = options[name];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'function') throw new ConfigError(`option ${name} must be a function, got ${describe(value)}`, { option: name });
+  return value as F;
+}
+
+/** Applies defaults and validates every option; throws `ConfigError` naming the option and the value. */
+export function resolveOptions(raw: unknown): ResolvedOptions {
+  if (typeof raw !== 'object' || raw === null) throw new ConfigError(`open() takes an options object, got ${describe(raw)}`);
+  const options = raw as Record<string, unknown>;
+  rejectUnknownKeys(options, KNOWN_OPTIONS, 'option');
+  const dataDir = options.dataDir ?? './asynx-data';
+  if (typeof dataDir !== 'string' || dataDir.length === 0) {
+    throw new ConfigError(`option dataDir must be a directory path or ':memory:', got ${describe(dataDir)}`, { option: 'dataDir' });
+  }
+  const limits = options.workerResourceLimits;
+  if (limits !== undefined && (typeof limits !== 'object' || limits === null)) {
+    throw new ConfigError(`option workerResourceLimits must be an object, got ${describe(limits)}`, { option: 'workerResourceLimits' });
+  }
+  return {
+    dataDir: dataDir === ':memory:' ? dataDir : resolve(dataDir),
+    shards: integerOption(options, 'shards', availableParallelism(), 1, 256),
+    synchronous: choiceOption(options, 'synchronous', ['full', 'normal'], 'full'),
+    queueDepth: integerOption(options, 'queueDepth', 10_000, 1, 10_000_000),
+    onFull: choiceOption(options, 'onFull', ['reject', 'wait'], 'reject'),
+    maxBatch: integerOption(options, 'maxBatch', 1_000, 1, 100_000),
+    cacheSize: integerOption(options, 'cacheSize', 10_000, 0, 100_000_000),
+    maxPayloadBytes: integerOption(options, 'maxPayloadBytes', 1_048_576, 1, 256 * 1_048_576),
+    workerResourceLimits: limits as ResourceLimits | undefined,
+    onHandlerError: functionOption(options, 'onHandlerError', (error: unknown, event: StoredEvent, subscription: string) => {
+      console.error(`asynx: handler of subscription ${subscription} failed on ${event.name} v${event.version} of ${event.aggregateId}:`, error);
+    }),
+    onSnapshotCorrupt: functionOption(options, 'onSnapshotCorrupt', (report: SnapshotCorruptReport) => {
+      console.warn(`asynx: snapshot of ${report.aggregateId} (v${report.version}, shard ${report.shard}) is unreadable, replaying instead: ${report.reason}`);
+    }),
+  };
+}

@@ -1,0 +1,99 @@
+/**
+ * Every message between the main thread and a shard worker. Control and
+ * results travel as piscina tasks; committed events travel on the shard's
+ * own MessagePort, transferred in the `init` task (workerData cannot carry a
+ * port). Everything here is plain data: errors cross as `WireError`.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import type { WireError } from './errors.js';
+import type { StoredEvent } from './event.js';
+import type { JsonObject, JsonValue } from './json.js';
+
+export type SynchronousMode = 'full' | 'normal';
+
+/** What a worker needs to open its shard. */
+export interface ShardConfig {
+  readonly shard: number;
+  readonly shardCount: number;
+  readonly hashScheme: string;
+  /** Directory of the shard files, or `:memory:`. */
+  readonly dataDir: string;
+  readonly domainUrl: string;
+  readonly aggregate: string;
+  readonly synchronous: SynchronousMode;
+  readonly cacheSize: number;
+}
+
+export interface CommandOp {
+  readonly kind: 'command';
+  readonly type: string;
+  readonly payload: JsonValue;
+  readonly aggregateId: string;
+  readonly commandId?: string;
+  readonly metadata?: JsonObject;
+}
+
+export interface GetOp {
+  readonly kind: 'get';
+  readonly aggregateId: string;
+}
+
+export interface ExistsOp {
+  readonly kind: 'exists';
+  readonly aggregateId: string;
+}
+
+/** One page of an aggregate's history: versions `from..to`, inclusive. */
+export interface HistoryOp {
+  readonly kind: 'history';
+  readonly aggregateId: string;
+  readonly from: number;
+  readonly to: number;
+  /** The state at version `from - 1`, when the caller already has it (later pages). */
+  readonly base?: JsonObject;
+}
+
+export type ShardOp = CommandOp | GetOp | ExistsOp | HistoryOp;
+
+export interface HistoryPage {
+  readonly events: StoredEvent[];
+  /** The aggregate's latest version when the page was read (0 when it does not exist). */
+  readonly latestVersion: number;
+}
+
+export type OpOutcome =
+  /** A command's event is durable; the event itself comes on the event port. */
+  | { readonly kind: 'committed'; readonly position: number }
+  | { readonly kind: 'value'; readonly value: JsonValue | boolean | HistoryPage }
+  | { readonly kind: 'failed'; readonly error: WireError };
+
+export type ShardTask =
+  | { readonly kind: 'init'; readonly config: ShardConfig; readonly events: MessagePort }
+  | { readonly kind: 'batch'; readonly batchId: number; readonly ops: readonly ShardOp[] }
+  | { readonly kind: 'close' };
+
+export type ShardReply =
+  | { readonly kind: 'ready' }
+  | { readonly kind: 'init-failed'; readonly error: WireError }
+  /** The worker has no open shard (it replaced a crashed one): send `init` again. */
+  | { readonly kind: 'not-initialised' }
+  | { readonly kind: 'batch-done'; readonly batchId: number; readonly outcomes: OpOutcome[] }
+  | { readonly kind: 'closed' };
+
+/** Posted on the event port after each commit, before the batch's reply. */
+export interface EventsMessage {
+  readonly kind: 'events';
+  readonly batchId: number;
+  readonly events: StoredEvent[];
+}
+
+/** A snapshot row could not be read; the aggregate was replayed in full instead. */
+export interface SnapshotCorruptMessage {
+  readonly kind: 'snapshot-corrupt';
+  readonly aggregateId: string;
+  readonly version: number;
+  readonly reason: string;
+}
+
+/** Everything a worker posts on its event port. */
+export type PortMessage = EventsMessage | SnapshotCorruptMessage;

@@ -1,0 +1,379 @@
+/**
+ * The main thread's side of one shard: its bounded queue, its single-thread
+ * piscina pool and its event port. Whenever the shard is free, everything
+ * waiting (up to `maxBatch`) goes over as one task, so batches grow by
+ * themselves under load and stay at one command when load is light.
+ */
+import { fileURLToPath } from 'node:url';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import {
+  AbortError,
+  QueueFullError,
+  ShardCrashedError,
+  ShuttingDownError,
+  describeThrown,
+  fromWire,
+  type AsynxError,
+} from './errors.js';
+import type { StoredEvent } from './event.js';
+import type { ResolvedOptions } from './options.js';
+import type { OpOutcome, PortMessage, ShardConfig, ShardOp, ShardReply, ShardTask } from './protocol.js';
+import { ShardMetrics } from './shard-metrics.js';
+
+const WORKER_FILE = fileURLToPath(new URL('../workers/shard.js', import.meta.url));
+
+/** What a queued operation resolves with: a command's event, or a read's value. */
+type OpResult = unknown;
+
+interface QueuedOp {
+  readonly op: ShardOp;
+  readonly enqueuedAt: number;
+  readonly resolve: (value: OpResult) => void;
+  readonly reject: (error: AsynxError) => void;
+  readonly signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+  dispatched: boolean;
+  settled: boolean;
+}
+
+/** A batch sent to the worker whose reply or events have not all arrived. */
+interface OpenBatch {
+  readonly items: QueuedOp[];
+  /** Events that arrived on the port before the reply named their command. */
+  readonly events: Map<number, StoredEvent>;
+  /** Committed commands whose event has not arrived on the port yet. */
+  readonly awaiting: Map<number, QueuedOp>;
+  replied: boolean;
+}
+
+export interface ShardHandleHooks {
+  /** Every committed event, in commit order, as soon as it arrives. */
+  readonly onEvents: (events: StoredEvent[]) => void;
+  readonly onSnapshotCorrupt: (report: { aggregateId: string; version: number; reason: string }) => void;
+}
+
+export class ShardHandle {
+  readonly index: number;
+  readonly metrics = new ShardMetrics();
+  readonly #config: ShardConfig;
+  readonly #options: ResolvedOptions;
+  readonly #hooks: ShardHandleHooks;
+  readonly #pool: Piscina<ShardTask, ShardReply>;
+  #queue: QueuedOp[] = [];
+  #busy = false;
+  #scheduled = false;
+  #port: MessagePort | undefined;
+  #needsInit = true;
+  /** Set when the shard cannot be (re)started: every later operation rejects with it. */
+  #broken: AsynxError | undefined;
+  #closed = false;
+  #nextBatchId = 1;
+  readonly #openBatches = new Map<number, OpenBatch>();
+  #roomWaiters: Array<() => void> = [];
+  #idleWaiters: Array<() => void> = [];
+
+  constructor(index: number, config: ShardConfig, options: ResolvedOptions, hooks: ShardHandleHooks) {
+    this.index = index;
+    this.#config = config;
+    this.#options = options;
+    this.#hooks = hooks;
+    this.#pool = new Piscina<ShardTask, ShardReply>({
+      filename: WORKER_FILE,
+      name: 'default',
+      minThreads: 1,
+      maxThreads: 1,
+      idleTimeout: Number.POSITIVE_INFINITY,
+      // 'sync' parks an idle worker's event loop, which would stall its event port.
+      atomics: 'disabled',
+      resourceLimits: options.workerResourceLimits,
+    });
+    // A crash outside a task is reported here; the next dispatch re-initialises the replacement.
+    this.#pool.on('error', () => {
+      this.#needsInit = true;
+    });
+  }
+
+  get queueDepth(): number {
+    return this.#queue.length;
+  }
+
+  get inFlight(): number {
+    let count = 0;
+    for (const batch of this.#openBatches.values()) count += batch.items.length;
+    return count;
+  }
+
+  /** Starts the worker and opens its shard file; rejects with the worker's start-up error. */
+  async start(): Promise<void> {
+    const failure = await this.#init();
+    if (failure !== undefined) throw failure;
+  }
+
+  /**
+   * Queues an operation. Rejects at once with `QueueFullError` when the queue
+   * is full (or waits for room with `onFull: 'wait'`).
+   */
+  async enqueue(op: ShardOp, signal?: AbortSignal): Promise<OpResult> {
+    while (this.#queue.length >= this.#options.queueDepth) {
+      if (this.#options.onFull === 'reject') {
+        throw new QueueFullError(`shard ${this.index} has ${this.#queue.length} operations waiting (queueDepth ${this.#options.queueDepth})`, {
+          shard: this.index,
+          queueDepth: this.#options.queueDepth,
+        });
+      }
+      await new Promise<void>((resolve) => this.#roomWaiters.push(resolve));
+      if (signal?.aborted) throw new AbortError('aborted while waiting for queue room; not executed', { executed: false });
+    }
+    if (this.#closed) throw new ShuttingDownError(`shard ${this.index} is closed`);
+    if (this.#broken !== undefined) throw this.#broken;
+    return new Promise<OpResult>((resolve, reject) => {
+      const item: QueuedOp = {
+        op,
+        enqueuedAt: performance.now(),
+        resolve,
+        reject,
+        signal,
+        onAbort: undefined,
+        dispatched: false,
+        settled: false,
+      };
+      if (signal !== undefined) {
+        item.onAbort = () => this.#abort(item);
+        signal.addEventListener('abort', item.onAbort, { once: true });
+      }
+      this.#queue.push(item);
+      this.#schedule();
+    });
+  }
+
+  /** Resolves once nothing is queued, running or waiting for its events. */
+  whenIdle(): Promise<void> {
+    if (this.#isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /** Rejects everything still queued (not yet sent to the worker) with `error`. */
+  rejectQueued(error: AsynxError): void {
+    const queued = this.#queue;
+    this.#queue = [];
+    for (const item of queued) this.#settle(item, error);
+    this.#wakeRoomWaiters();
+    this.#checkIdle();
+  }
+
+  /** Closes the shard file and stops the worker. Call after `whenIdle()` for an orderly close. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.rejectQueued(new ShuttingDownError(`shard ${this.index} closed`));
+    try {
+      if (!this.#needsInit && this.#broken === undefined && !this.#busy) await this.#pool.run({ kind: 'close' });
+    } catch {
+      // The worker is going away either way.
+    }
+    await this.#pool.destroy();
+    this.#port?.close();
+    this.#failOpenBatches(new ShuttingDownError(`shard ${this.index} closed before this operation finished`, { executed: 'unknown' }));
+  }
+
+  /** Stops the worker now; anything unfinished rejects with `ShuttingDownError`. */
+  async destroy(): Promise<void> {
+    this.#closed = true;
+    this.rejectQueued(new ShuttingDownError(`shard ${this.index} destroyed`));
+    this.#failOpenBatches(new ShuttingDownError(`shard ${this.index} destroyed before this operation finished`, { executed: 'unknown' }));
+    await this.#pool.destroy();
+    this.#port?.close();
+  }
+
+  #schedule(): void {
+    if (this.#busy || this.#scheduled) return;
+    this.#scheduled = true;
+    // A microtask lets a burst of synchronous sends join one batch.
+    queueMicrotask(() => {
+      this.#scheduled = false;
+      void this.#dispatch();
+    });
+  }
+
+  async #dispatch(): Promise<void> {
+    if (this.#busy || this.#queue.length === 0) return;
+    this.#busy = true;
+    try {
+      if (this.#needsInit) {
+        const failure = await this.#init();
+        if (failure !== undefined) {
+          this.#broken = failure;
+          this.rejectQueued(failure);
+          return;
+        }
+      }
+      const items = this.#queue.splice(0, this.#options.maxBatch);
+      this.#wakeRoomWaiters();
+      if (items.length === 0) return;
+      const batchId = this.#nextBatchId++;
+      const batch: OpenBatch = { items, events: new Map(), awaiting: new Map(), replied: false };
+      this.#openBatches.set(batchId, batch);
+      for (const item of items) item.dispatched = true;
+      this.metrics.recordBatch(items.length);
+      this.#port?.ref();
+      let reply: ShardReply;
+      try {
+        reply = await this.#pool.run({ kind: 'batch', batchId, ops: items.map((item) => item.op) });
+      } catch (thrown) {
+        this.#needsInit = true;
+        this.#openBatches.delete(batchId);
+        const crash = new ShardCrashedError(
+          `shard ${this.index} worker died while running this operation (${describeThrown(thrown).message}); it may have been committed: re-send with the same commandId to find out`,
+          { shard: this.index, executed: 'unknown', cause: describeThrown(thrown).message },
+        );
+        for (const item of items) this.#settle(item, crash);
+        this.metrics.crashes++;
+        return;
+      }
+      if (reply.kind === 'not-initialised') {
+        // The worker was replaced between tasks: start it again and retry the same batch.
+        this.#openBatches.delete(batchId);
+        for (const item of items) item.dispatched = false;
+        this.#queue.unshift(...items);
+        this.#needsInit = true;
+        return;
+      }
+      if (reply.kind !== 'batch-done') throw new Error(`unexpected reply ${reply.kind} to a batch`);
+      this.#completeBatch(batchId, batch, reply.outcomes);
+    } finally {
+      this.#busy = false;
+      this.#checkIdle();
+      if (this.#queue.length > 0) this.#schedule();
+    }
+  }
+
+  async #init(): Promise<AsynxError | undefined> {
+    const previous = this.#port;
+    const { port1, port2 } = new MessageChannel();
+    port1.on('message', (message: PortMessage) => this.#onPortMessage(message));
+    port1.unref();
+    let reply: ShardReply;
+    try {
+      reply = await this.#pool.run({ kind: 'init', config: this.#config, events: port2 }, { transferList: [port2] });
+    } catch (thrown) {
+      port1.close();
+      return new ShardCrashedError(`shard ${this.index} worker failed to start: ${describeThrown(thrown).message}`, {
+        shard: this.index,
+      });
+    }
+    if (reply.kind === 'init-failed') {
+      port1.close();
+      return fromWire(reply.error);
+    }
+    // Events the dead worker posted before it died are still delivered on the old port.
+    previous?.unref();
+    this.#port = port1;
+    this.#needsInit = false;
+    return undefined;
+  }
+
+  #onPortMessage(message: PortMessage): void {
+    if (message.kind === 'snapshot-corrupt') {
+      this.#hooks.onSnapshotCorrupt(message);
+      return;
+    }
+    this.#hooks.onEvents(message.events);
+    const batch = this.#openBatches.get(message.batchId);
+    if (batch === undefined) return;
+    for (const event of message.events) {
+      const item = batch.awaiting.get(event.position);
+      if (item === undefined) {
+        batch.events.set(event.position, event);
+      } else {
+        batch.awaiting.delete(event.position);
+        this.#settle(item, undefined, event);
+      }
+    }
+    this.#closeBatchIfDone(message.batchId, batch);
+  }
+
+  #completeBatch(batchId: number, batch: OpenBatch, outcomes: OpOutcome[]): void {
+    for (let i = 0; i < batch.items.length; i++) {
+      const item = batch.items[i]!;
+      const outcome = outcomes[i]!;
+      switch (outcome.kind) {
+        case 'committed': {
+          this.metrics.committed++;
+          const event = batch.events.get(outcome.position);
+          if (event === undefined) {
+            batch.awaiting.set(outcome.position, item);
+          } else {
+            batch.events.delete(outcome.position);
+            this.#settle(item, undefined, event);
+          }
+          break;
+        }
+        case 'value':
+          this.#settle(item, undefined, outcome.value);
+          break;
+        case 'failed':
+          if (item.op.kind === 'command') this.metrics.rejected++;
+          this.#settle(item, fromWire(outcome.error));
+          break;
+      }
+    }
+    batch.replied = true;
+    this.#closeBatchIfDone(batchId, batch);
+  }
+
+  #closeBatchIfDone(batchId: number, batch: OpenBatch): void {
+    if (!batch.replied || batch.awaiting.size > 0) return;
+    this.#openBatches.delete(batchId);
+    if (this.#openBatches.size === 0) this.#port?.unref();
+    this.#checkIdle();
+  }
+
+  #failOpenBatches(error: AsynxError): void {
+    for (const batch of this.#openBatches.values()) for (const item of batch.items) this.#settle(item, error);
+    this.#openBatches.clear();
+    this.#checkIdle();
+  }
+
+  #abort(item: QueuedOp): void {
+    if (item.settled) return;
+    if (!item.dispatched) {
+      const index = this.#queue.indexOf(item);
+      if (index >= 0) this.#queue.splice(index, 1);
+      this.#settle(item, new AbortError('aborted while queued; it was not executed', { executed: false }));
+      this.#wakeRoomWaiters();
+      this.#checkIdle();
+      return;
+    }
+    this.#settle(
+      item,
+      new AbortError('aborted after it was sent to its shard; it may still be committed: re-send with the same commandId to find out', {
+        executed: 'unknown',
+      }),
+    );
+  }
+
+  #settle(item: QueuedOp, error: AsynxError | undefined, value?: OpResult): void {
+    if (item.settled) return;
+    item.settled = true;
+    if (item.onAbort !== undefined) item.signal?.removeEventListener('abort', item.onAbort);
+    if (item.op.kind === 'command') this.metrics.recordLatency(performance.now() - item.enqueuedAt);
+    if (error === undefined) item.resolve(value);
+    else item.reject(error);
+  }
+
+  #wakeRoomWaiters(): void {
+    const room = this.#options.queueDepth - this.#queue.length;
+    if (room <= 0 || this.#roomWaiters.length === 0) return;
+    for (const wake of this.#roomWaiters.splice(0, room)) wake();
+  }
+
+  #isIdle(): boolean {
+    return !this.#busy && this.#queue.length === 0 && this.#openBatches.size === 0;
+  }
+
+  #checkIdle(): void {
+    if (!this.#isIdle() || this.#idleWaiters.length === 0) return;
+    for (const wake of this.#idleWaiters.splice(0)) wake();
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * Counters and distributions of one shard, kept on the main thread where
+ * every operation is queued and settled.
+ */
+
+/** Batch size buckets: a batch of n operations counts in the first bucket with n <= bound. */
+export const BATCH_SIZE_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, Number.POSITIVE_INFINITY] as const;
+
+/** Latency samples kept for percentiles (a ring of the most recent commands). */
+const LATENCY_SAMPLES = 8192;
+
+export interface LatencySummary {
+  /** Milliseconds from `send` to the durable acknowledgement (or rejection), over recent commands. */
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly p999Ms: number;
+  readonly samples: number;
+}
+
+export class ShardMetrics {
+  committed = 0;
+  rejected = 0;
+  crashes = 0;
+  batches = 0;
+  batchedOps = 0;
+  maxBatch = 0;
+  readonly batchSizes: number[] = BATCH_SIZE_BUCKETS.map(() => 0);
+  readonly #latencies = new Float64Array(LATENCY_SAMPLES);
+  #latencyCount = 0;
+
+  recordBatch(size: number): void {
+    this.batches++;
+    this.batchedOps += size;
+    if (size > this.maxBatch) this.maxBatch = size;
+    const bucket = BATCH_SIZE_BUCKETS.findIndex((bound) => size <= bound);
+    this.batchSizes[bucket] = (this.batchSizes[bucket] ?? 0) + 1;
+  }
+
+  recordLatency(ms: number): void {
+    this.#latencies[this.#latencyCount % LATENCY_SAMPLES] = ms;
+    this.#latencyCount++;
+  }
+
+  latency(): LatencySummary {
+    const count = Math.min(this.#latencyCount, LATENCY_SAMPLES);
+    if (count === 0) return { p50Ms: 0, p99Ms: 0, p999Ms: 0, samples: 0 };
+    const sorted = this.#latencies.slice(0, count).sort();
+    const at = (q: number): number => sorted[Math.min(count - 1, Math.floor(q * count))]!;
+    return { p50Ms: at(0.5), p99Ms: at(0.99), p999Ms: at(0.999), samples: count };
+  }
+}

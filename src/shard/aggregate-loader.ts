@@ -1,0 +1,139 @@
+/**
+ * Hydration: an aggregate's committed state from the cache, else from its
+ * snapshot plus later events, else by replaying every event from `{}`.
+ * Older events are upcast on the way in; a snapshot of another schema
+ * version is never loaded into the current shape.
+ */
+import type { Domain, PatchOperation } from '../domain.js';
+import { CommandFailedError, describeThrown } from '../errors.js';
+import type { StoredEvent } from '../event.js';
+import { deepFreeze, type JsonObject } from '../json.js';
+import { applyInPlace, mutableCopy } from './patching.js';
+import type { EventRow, ShardStore } from './shard-store.js';
+import type { CachedAggregate, StateCache } from './state-cache.js';
+
+export interface CorruptSnapshot {
+  readonly aggregateId: string;
+  readonly version: number;
+  readonly reason: string;
+}
+
+export class AggregateLoader {
+  readonly #store: ShardStore;
+  readonly #cache: StateCache;
+  readonly #domain: Domain<object, object>;
+  readonly #shard: number;
+  readonly #onCorruptSnapshot: (report: CorruptSnapshot) => void;
+
+  constructor(
+    store: ShardStore,
+    cache: StateCache,
+    domain: Domain<object, object>,
+    shard: number,
+    onCorruptSnapshot: (report: CorruptSnapshot) => void,
+  ) {
+    this.#store = store;
+    this.#cache = cache;
+    this.#domain = domain;
+    this.#shard = shard;
+    this.#onCorruptSnapshot = onCorruptSnapshot;
+  }
+
+  /** The committed state and version, or `undefined` when the aggregate has no events. */
+  load(aggregateId: string): CachedAggregate | undefined {
+    const cached = this.#cache.get(aggregateId);
+    if (cached !== undefined) return cached;
+    const base = this.#snapshotAtOrBefore(aggregateId, Number.MAX_SAFE_INTEGER);
+    let state = base?.state;
+    let version = base?.version ?? 0;
+    for (const row of this.#store.eventsAfter(aggregateId, version)) {
+      state = applyInPlace(state ?? {}, this.#patchOf(row));
+      version = row.version;
+    }
+    if (state === undefined) return undefined;
+    const loaded: CachedAggregate = { state: deepFreeze(state), version };
+    this.#cache.set(aggregateId, loaded);
+    return loaded;
+  }
+
+  /**
+   * Events `from..to` with their states. `base` is the state at `from - 1`
+   * when the caller has it; otherwise it is rebuilt (from the snapshot when
+   * that is old enough). Reads only: never writes a snapshot.
+   */
+  eventsBetween(aggregateId: string, from: number, to: number, base?: JsonObject): StoredEvent[] {
+    let state: JsonObject | undefined;
+    let version = from - 1;
+    if (base !== undefined || from <= 1) {
+      state = base;
+    } else {
+      const snapshot = this.#snapshotAtOrBefore(aggregateId, from - 1);
+      state = snapshot?.state;
+      for (const row of this.#store.eventsAfter(aggregateId, snapshot?.version ?? 0, from - 1)) {
+        state = applyInPlace(state ?? {}, this.#patchOf(row));
+      }
+    }
+    const events: StoredEvent[] = [];
+    for (const row of this.#store.eventsAfter(aggregateId, version, to)) {
+      const next = applyInPlace(state === undefined ? {} : mutableCopy(state), this.#patchOf(row));
+      events.push(this.toEvent(row, next, state));
+      state = next;
+      version = row.version;
+    }
+    return events;
+  }
+
+  toEvent(row: EventRow, state: JsonObject, previousState: JsonObject | undefined): StoredEvent {
+    const event: {
+      -readonly [K in keyof StoredEvent]: StoredEvent[K];
+    } = {
+      id: row.event_id,
+      aggregateId: row.aggregate_id,
+      name: row.name,
+      version: row.version,
+      schemaVersion: row.schema_version,
+      occurredAt: row.occurred_at,
+      state,
+      previousState,
+      position: row.position,
+      shard: this.#shard,
+    };
+    if (row.command_id !== null) event.commandId = row.command_id;
+    if (row.metadata !== null) event.metadata = JSON.parse(row.metadata) as JsonObject;
+    return event;
+  }
+
+  /** The row's patch, upcast from its schema version to the domain's. */
+  #patchOf(row: EventRow): PatchOperation[] {
+    let patch = JSON.parse(row.patch) as PatchOperation[];
+    for (let from = row.schema_version; from < this.#domain.schemaVersion; from++) {
+      const upcast = this.#domain.upcasters[from];
+      if (upcast === undefined) continue;
+      try {
+        patch = upcast(patch, row.name);
+      } catch (thrown) {
+        const { message, stack } = describeThrown(thrown);
+        throw new CommandFailedError(
+          `upcaster from schema version ${from} failed on ${row.name} v${row.version} of ${row.aggregate_id}: ${message}`,
+          { aggregateId: row.aggregate_id, version: row.version, cause: message, causeStack: stack ?? null },
+        );
+      }
+    }
+    return patch;
+  }
+
+  #snapshotAtOrBefore(aggregateId: string, maxVersion: number): { state: JsonObject; version: number } | undefined {
+    const row = this.#store.snapshotOf(aggregateId);
+    if (row === undefined || row.version > maxVersion) return undefined;
+    // A snapshot in an older shape must not be read as the new one: replay instead.
+    if (row.schema_version !== this.#domain.schemaVersion) return undefined;
+    try {
+      const state: unknown = JSON.parse(row.state);
+      if (typeof state !== 'object' || state === null || Array.isArray(state)) throw new Error('not a JSON object');
+      return { state: state as JsonObject, version: row.version };
+    } catch (thrown) {
+      this.#onCorruptSnapshot({ aggregateId, version: row.version, reason: describeThrown(thrown).message });
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * Everything one shard worker holds once started: its store, state cache,
+ * loader and processor, and the port its committed events go out on.
+ */
+import { join } from 'node:path';
+import type { MessagePort } from 'node:worker_threads';
+import { importDomain } from '../domain-check.js';
+import { ConfigError } from '../errors.js';
+import type { OpOutcome, PortMessage, ShardConfig, ShardOp } from '../protocol.js';
+import { AggregateLoader } from './aggregate-loader.js';
+import { CommandProcessor } from './command-processor.js';
+import { ShardStore } from './shard-store.js';
+import { StateCache } from './state-cache.js';
+
+export function shardFilePath(dataDir: string, shard: number): string {
+  return dataDir === ':memory:' ? ':memory:' : join(dataDir, `shard-${shard}.db`);
+}
+
+export class ShardRuntime {
+  readonly config: ShardConfig;
+  readonly #store: ShardStore;
+  readonly #processor: CommandProcessor;
+  readonly #events: MessagePort;
+
+  private constructor(config: ShardConfig, store: ShardStore, processor: CommandProcessor, events: MessagePort) {
+    this.config = config;
+    this.#store = store;
+    this.#processor = processor;
+    this.#events = events;
+  }
+
+  static async start(config: ShardConfig, events: MessagePort): Promise<ShardRuntime> {
+    const domain = await importDomain(config.domainUrl, config.aggregate);
+    if (domain.aggregate !== config.aggregate) {
+      throw new ConfigError(`worker loaded aggregate ${domain.aggregate}, expected ${config.aggregate}`);
+    }
+    const store = new ShardStore({
+      path: shardFilePath(config.dataDir, config.shard),
+      synchronous: config.synchronous,
+      shard: config.shard,
+      shardCount: config.shardCount,
+      hashScheme: config.hashScheme,
+    });
+    const cache = new StateCache(config.cacheSize);
+    const loader = new AggregateLoader(store, cache, domain, config.shard, (report) => {
+      const message: PortMessage = { kind: 'snapshot-corrupt', ...report };
+      events.postMessage(message);
+    });
+    const processor = new CommandProcessor(store, loader, cache, domain, config.shard);
+    return new ShardRuntime(config, store, processor, events);
+  }
+
+  runBatch(batchId: number, ops: readonly ShardOp[]): OpOutcome[] {
+    return this.#processor.run(ops, (events) => {
+      const message: PortMessage = { kind: 'events', batchId, events };
+      this.#events.postMessage(message);
+    });
+  }
+
+  close(): void {
+    this.#store.close();
+    this.#events.close();
+  }
+}

@@ -1,0 +1,212 @@
+/**
+ * One shard's SQLite file: the events log, one snapshot row per aggregate and
+ * a small meta table. Statements are prepared once; every batch is one
+ * `BEGIN IMMEDIATE … COMMIT`, which with WAL and `synchronous=FULL` returns
+ * only after the commit is on disk.
+ */
+import Database from 'better-sqlite3';
+import type { Database as Db, Statement } from 'better-sqlite3';
+import { ConfigError, StorageError, describeThrown } from '../errors.js';
+import type { SynchronousMode } from '../protocol.js';
+
+/** Version of the file layout below; stored in `meta` as `format`. */
+export const STORE_FORMAT = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS events (
+  position INTEGER PRIMARY KEY AUTOINCREMENT,
+  event_id TEXT NOT NULL,
+  aggregate_id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  schema_version INTEGER NOT NULL,
+  occurred_at TEXT NOT NULL,
+  patch TEXT NOT NULL,
+  command_id TEXT,
+  metadata TEXT,
+  UNIQUE (aggregate_id, version)
+);
+CREATE INDEX IF NOT EXISTS events_by_command ON events (aggregate_id, command_id) WHERE command_id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS snapshots (
+  aggregate_id TEXT PRIMARY KEY,
+  version INTEGER NOT NULL,
+  schema_version INTEGER NOT NULL,
+  state TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+`;
+
+export interface EventRow {
+  readonly position: number;
+  readonly event_id: string;
+  readonly aggregate_id: string;
+  readonly version: number;
+  readonly name: string;
+  readonly schema_version: number;
+  readonly occurred_at: string;
+  readonly patch: string;
+  readonly command_id: string | null;
+  readonly metadata: string | null;
+}
+
+export interface SnapshotRow {
+  readonly version: number;
+  readonly schema_version: number;
+  readonly state: string;
+}
+
+export interface NewEvent {
+  readonly eventId: string;
+  readonly aggregateId: string;
+  readonly version: number;
+  readonly name: string;
+  readonly schemaVersion: number;
+  readonly occurredAt: string;
+  /** The RFC 6902 patch as JSON text. */
+  readonly patch: string;
+  readonly commandId: string | null;
+  readonly metadata: string | null;
+}
+
+export interface NewSnapshot {
+  readonly aggregateId: string;
+  readonly version: number;
+  readonly schemaVersion: number;
+  readonly state: string;
+}
+
+export interface ShardIdentity {
+  readonly shard: number;
+  readonly shardCount: number;
+  readonly hashScheme: string;
+}
+
+export interface StoreOptions extends ShardIdentity {
+  /** File path, or `:memory:`. */
+  readonly path: string;
+  readonly synchronous: SynchronousMode;
+}
+
+export class ShardStore {
+  readonly path: string;
+  #db: Db;
+  #eventsAfter: Statement<[string, number, number], EventRow>;
+  #latestVersion: Statement<[string], { version: number | null }>;
+  #snapshot: Statement<[string], SnapshotRow>;
+  #insertEvent: Statement<[string, string, number, string, number, string, string, string | null, string | null]>;
+  #upsertSnapshot: Statement<[string, number, number, string]>;
+  #appendAll: (events: readonly NewEvent[], snapshots: readonly NewSnapshot[]) => number[];
+
+  constructor(options: StoreOptions) {
+    this.path = options.path;
+    try {
+      this.#db = new Database(options.path);
+    } catch (thrown) {
+      throw new StorageError(`cannot open shard file ${options.path}: ${describeThrown(thrown).message}`, { file: options.path });
+    }
+    try {
+      this.#configure(options);
+    } catch (thrown) {
+      this.#db.close();
+      if (thrown instanceof ConfigError) throw thrown;
+      throw new StorageError(`shard file ${options.path} is not a usable asynx store: ${describeThrown(thrown).message}`, {
+        file: options.path,
+      });
+    }
+    const db = this.#db;
+    this.#eventsAfter = db.prepare(
+      'SELECT * FROM events WHERE aggregate_id = ? AND version > ? AND version <= ? ORDER BY version',
+    );
+    this.#latestVersion = db.prepare('SELECT max(version) AS version FROM events WHERE aggregate_id = ?');
+    this.#snapshot = db.prepare('SELECT version, schema_version, state FROM snapshots WHERE aggregate_id = ?');
+    this.#insertEvent = db.prepare(
+      `INSERT INTO events (event_id, aggregate_id, version, name, schema_version, occurred_at, patch, command_id, metadata)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.#upsertSnapshot = db.prepare(
+      `INSERT INTO snapshots (aggregate_id, version, schema_version, state) VALUES (?, ?, ?, ?)
+       ON CONFLICT (aggregate_id) DO UPDATE SET version = excluded.version,
+         schema_version = excluded.schema_version, state = excluded.state`,
+    );
+    this.#appendAll = db
+      .transaction((events: readonly NewEvent[], snapshots: readonly NewSnapshot[]) => {
+        const positions = new Array<number>(events.length);
+        for (let i = 0; i < events.length; i++) {
+          const e = events[i]!;
+          const info = this.#insertEvent.run(
+            e.eventId, e.aggregateId, e.version, e.name, e.schemaVersion, e.occurredAt, e.patch, e.commandId, e.metadata,
+          );
+          positions[i] = Number(info.lastInsertRowid);
+        }
+        for (const s of snapshots) this.#upsertSnapshot.run(s.aggregateId, s.version, s.schemaVersion, s.state);
+        return positions;
+      })
+      .immediate;
+  }
+
+  #configure(options: StoreOptions): void {
+    const db = this.#db;
+    if (options.path !== ':memory:') db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+    // Erased aggregates must not survive in free pages (GDPR erasure).
+    db.pragma('secure_delete = ON');
+    db.exec(SCHEMA);
+    const meta = new Map(
+      db.prepare<[], { key: string; value: string }>('SELECT key, value FROM meta').all().map((r) => [r.key, r.value]),
+    );
+    const expected: Record<string, string> = {
+      format: String(STORE_FORMAT),
+      shard: String(options.shard),
+      shardCount: String(options.shardCount),
+      hashScheme: options.hashScheme,
+    };
+    if (meta.size === 0) {
+      const insert = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
+      db.transaction(() => {
+        for (const [key, value] of Object.entries(expected)) insert.run(key, value);
+      })();
+      return;
+    }
+    for (const [key, value] of Object.entries(expected)) {
+      if (meta.get(key) !== value) {
+        throw new ConfigError(
+          `shard file ${options.path} was written with ${key}=${meta.get(key) ?? '(missing)'}, but this engine has ${key}=${value}`,
+          { file: options.path, key, stored: meta.get(key) ?? null, expected: value },
+        );
+      }
+    }
+  }
+
+  /** Events of one aggregate with `afterVersion < version <= toVersion`, in version order. */
+  eventsAfter(aggregateId: string, afterVersion: number, toVersion = Number.MAX_SAFE_INTEGER): EventRow[] {
+    return this.#eventsAfter.all(aggregateId, afterVersion, toVersion);
+  }
+
+  /** The aggregate's latest stored version, 0 when it has none. */
+  latestVersion(aggregateId: string): number {
+    return this.#latestVersion.get(aggregateId)?.version ?? 0;
+  }
+
+  snapshotOf(aggregateId: string): SnapshotRow | undefined {
+    return this.#snapshot.get(aggregateId);
+  }
+
+  /**
+   * Writes events and snapshots in one immediate transaction and returns the
+   * events' positions. Throws `StorageError` and writes nothing on failure.
+   */
+  append(events: readonly NewEvent[], snapshots: readonly NewSnapshot[] = []): number[] {
+    try {
+      return this.#appendAll(events, snapshots);
+    } catch (thrown) {
+      throw new StorageError(`commit to ${this.path} failed: ${describeThrown(thrown).message}`, { file: this.path });
+    }
+  }
+
+  close(): void {
+    if (this.#db.open) this.#db.close();
+  }
+}

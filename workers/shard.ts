@@ -1,0 +1,31 @@
+/**
+ * Shard worker entry, loaded by piscina: starts the shard on `init` and
+ * dispatches each task to it. The logic lives in src/shard/.
+ */
+import { ShardRuntime } from '../src/shard/shard-runtime.js';
+import { CommandFailedError, describeThrown, isAsynxError, toWire } from '../src/errors.js';
+import type { ShardReply, ShardTask } from '../src/protocol.js';
+
+let runtime: ShardRuntime | undefined;
+
+export default async function handleTask(task: ShardTask): Promise<ShardReply> {
+  switch (task.kind) {
+    case 'init':
+      try {
+        runtime?.close();
+        runtime = await ShardRuntime.start(task.config, task.events);
+        return { kind: 'ready' };
+      } catch (thrown) {
+        task.events.close();
+        const error = isAsynxError(thrown) ? thrown : new CommandFailedError(describeThrown(thrown).message);
+        return { kind: 'init-failed', error: toWire(error) };
+      }
+    case 'batch':
+      if (runtime === undefined) return { kind: 'not-initialised' };
+      return { kind: 'batch-done', batchId: task.batchId, outcomes: runtime.runBatch(task.batchId, task.ops) };
+    case 'close':
+      runtime?.close();
+      runtime = undefined;
+      return { kind: 'closed' };
+  }
+}
