@@ -1,0 +1,84 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, ShardCrashedError, StorageError, open } from '../dist/src/index.js';
+import { counterDomain } from '../dist/test/fixtures/counter-domain.js';
+import { malformedDomain, missingModuleDomain } from '../dist/test/fixtures/broken-domains.js';
+import { useTempDirs } from './support/temp-dir.js';
+
+const tempDir = useTempDirs();
+
+describe('open fails loudly on a bad start', () => {
+  it.each([
+    ['a misspelt option', { shard: 2 }, /unknown option "shard" \(did you mean "shards"\?\)/],
+    ['a shard count of 0', { shards: 0 }, /option shards must be an integer from 1 to 256, got 0/],
+    ['a fractional shard count', { shards: 1.5 }, /option shards must be an integer/],
+    ['an unknown synchronous mode', { synchronous: 'off' }, /option synchronous must be one of 'full', 'normal', got "off"/],
+    ['a string queue depth', { queueDepth: '10' }, /option queueDepth must be an integer from 1 to 10000000, got "10"/],
+    ['a bad onFull', { onFull: 'drop' }, /option onFull must be one of 'reject', 'wait'/],
+    ['an empty dataDir', { dataDir: '' }, /option dataDir must be a directory path/],
+    ['a non-function hook', { onHandlerError: 'log' }, /option onHandlerError must be a function/],
+  ])('%s', async (_what, extra, message) => {
+    const attempt = open({ domain: counterDomain, dataDir: tempDir(), ...extra } as never);
+    await expect(attempt).rejects.toBeInstanceOf(ConfigError);
+    await expect(attempt).rejects.toThrow(message);
+  });
+
+  it('a missing domain option, or something that is not a domain', async () => {
+    await expect(open({ dataDir: tempDir() } as never)).rejects.toThrow(/option domain is required/);
+    await expect(open({ domain: { commands: {} }, dataDir: tempDir() } as never)).rejects.toThrow(/is not a domain created with defineDomain/);
+  });
+
+  it('a domain module that workers cannot import', async () => {
+    const attempt = open({ domain: missingModuleDomain, dataDir: tempDir(), shards: 2 });
+    await expect(attempt).rejects.toBeInstanceOf(ConfigError);
+    await expect(attempt).rejects.toThrow(/cannot import domain module file:.*no-such-domain-module\.js/);
+  });
+
+  it('a malformed domain, naming every problem', async () => {
+    const attempt = open({ domain: malformedDomain, dataDir: tempDir(), shards: 1 });
+    await expect(attempt).rejects.toBeInstanceOf(ConfigError);
+    await expect(attempt).rejects.toThrow(/commands\.NoEmit\.emit must be a function.*commands\.Reserved\.event: names starting with "asynx\." are reserved/);
+  });
+
+  it('a data directory that cannot be created', async () => {
+    const file = join(tempDir(), 'a-file');
+    writeFileSync(file, 'not a directory');
+    const attempt = open({ domain: counterDomain, dataDir: join(file, 'data'), shards: 1 });
+    await expect(attempt).rejects.toBeInstanceOf(ConfigError);
+    await expect(attempt).rejects.toThrow(/option dataDir: cannot create/);
+  });
+
+  it('a garbage shard file, naming the file', async () => {
+    const dataDir = tempDir();
+    const engine = await open({ domain: counterDomain, dataDir, shards: 1 });
+    await engine.close();
+    writeFileSync(join(dataDir, 'shard-0.db'), Buffer.alloc(8192, 0x5a));
+    const attempt = open({ domain: counterDomain, dataDir, shards: 1 });
+    await expect(attempt).rejects.toBeInstanceOf(StorageError);
+    await expect(attempt).rejects.toThrow(/shard file .*shard-0\.db is not a usable asynx store: file is not a database/);
+  });
+
+  it('shard files without a manifest', async () => {
+    const dataDir = tempDir();
+    writeFileSync(join(dataDir, 'shard-0.db'), '');
+    await expect(open({ domain: counterDomain, dataDir, shards: 1 })).rejects.toThrow(/holds shard files \(shard-0\.db\) but no asynx\.json/);
+  });
+});
+
+describe('a shard worker that dies', () => {
+  it('rejects its in-flight commands with ShardCrashedError, restarts, and loses nothing acknowledged', async () => {
+    const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1 });
+    try {
+      const acknowledged = await Promise.all(Array.from({ length: 20 }, () => engine.send('Increment', { id: 'safe', by: 1 })));
+      const crash = engine.send('Misbehave', { id: 'boom', how: 'exit-worker' });
+      await expect(crash).rejects.toBeInstanceOf(ShardCrashedError);
+      await expect(crash).rejects.toMatchObject({ code: 'SHARD_CRASHED', executed: 'unknown' });
+      expect(await engine.get('safe')).toEqual({ id: 'safe', count: 20, log: new Array(20).fill(1) });
+      const next = await engine.send('Increment', { id: 'safe', by: 1 });
+      expect(next.version).toBe(acknowledged.length + 1);
+      expect(engine.stats().shards[0]!.crashes).toBe(1);
+    } finally {
+      await engine.close();
+    }
+  });
+});
