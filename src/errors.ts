@@ -146,7 +146,11 @@ export function fromWire(wire: WireError): AsynxError {
 
 /** Describes any thrown value for a message, without assuming it is an Error. */
 export function describeThrown(thrown: unknown): { message: string; stack?: string } {
-  if (thrown instanceof Error) return { message: thrown.message, stack: thrown.stack };
+  // Duck-typed: errors from another realm (a vm context, a native addon) fail instanceof.
+  if (typeof thrown === 'object' && thrown !== null && typeof (thrown as Error).message === 'string') {
+    const { message, stack } = thrown as Error;
+    return typeof stack === 'string' ? { message, stack } : { message };
+  }
   try {
     return { message: typeof thrown === 'string' ? thrown : JSON.stringify(thrown) ?? String(thrown) };
   } catch {

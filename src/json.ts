@@ -68,6 +68,8 @@ export function toJson(value: unknown, rootPath: string, freeze = false): JsonVa
           for (const key of Object.keys(current)) {
             const field: unknown = (current as Record<string, unknown>)[key];
             if (field === undefined) continue;
+            // Assigning it would replace the copy's prototype, and JSON patches refuse it.
+            if (key === '__proto__') throw new NotJsonError(`${path}.__proto__`, 'is a key that cannot be stored');
             out[key] = copy(field, `${path}.${key}`);
           }
           if (Object.getOwnPropertySymbols(current).length > 0) throw new NotJsonError(path, 'has symbol keys, which JSON cannot carry');

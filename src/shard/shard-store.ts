@@ -202,7 +202,11 @@ export class ShardStore {
     try {
       return this.#appendAll(events, snapshots);
     } catch (thrown) {
-      throw new StorageError(`commit to ${this.path} failed: ${describeThrown(thrown).message}`, { file: this.path });
+      const sqliteCode = (thrown as { code?: unknown }).code;
+      throw new StorageError(`commit to ${this.path} failed: ${describeThrown(thrown).message}`, {
+        file: this.path,
+        ...(typeof sqliteCode === 'string' ? { sqliteCode } : {}),
+      });
     }
   }
 
