@@ -1,0 +1,23 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+describe('the README walk-through', () => {
+  it('is the code of examples/quick-start.ts, which the build type-checks', () => {
+    const source = readFileSync('examples/quick-start.ts', 'utf8');
+    const snippet = /\/\/ --8<-- \[open\]\n([\s\S]*?)\/\/ --8<-- \[\/open\]/.exec(source)?.[1];
+    expect(snippet).toBeDefined();
+    expect(readFileSync('README.md', 'utf8')).toContain('```ts\n' + snippet + '```');
+  });
+
+  it('runs and prints what the README says', async () => {
+    const { stdout } = await run(process.execPath, [join(process.cwd(), 'dist/examples/quick-start.js')]);
+    expect(stdout).toContain('OrderCreated ORD-42 v1: - -> Pending');
+    expect(stdout).toContain('rejected: order ORD-43: total must be greater than 0, got 0 (VALIDATION_FAILED)');
+    expect(stdout).toMatch(/status: 'Confirmed'/);
+    expect(stdout).toContain('2 OrderConfirmed');
+  });
+});
