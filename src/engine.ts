@@ -19,7 +19,7 @@ import type { EventPattern } from './event-pattern.js';
 import { checkAggregateId, checkHistoryRange, checkPayload, checkSendOptions } from './input-checks.js';
 import type { JsonObject } from './json.js';
 import { resolveOptions, type EngineOptions, type ResolvedOptions } from './options.js';
-import type { HistoryPage, ShardOp } from './protocol.js';
+import type { CacheCounters, HistoryPage, ShardOp } from './protocol.js';
 import { HASH_SCHEME, shardFor } from './router.js';
 import { ShardHandle } from './shard-handle.js';
 import { BATCH_SIZE_BUCKETS, type LatencySummary } from './shard-metrics.js';
@@ -62,6 +62,8 @@ export interface ShardStats {
   /** Count of batches per size bucket: `{ upTo: 1, count }, { upTo: 2, count }, …` */
   readonly batchSizes: ReadonlyArray<{ readonly upTo: number; readonly count: number }>;
   readonly latency: LatencySummary;
+  /** The shard's state cache, as of its last batch: hits, misses and aggregates held. */
+  readonly cache: CacheCounters;
 }
 
 export interface EngineStats {
@@ -109,6 +111,7 @@ export class Engine<D extends Domain<object, object> = Domain> {
             aggregate: domain.aggregate,
             synchronous: resolved.synchronous,
             cacheSize: resolved.cacheSize,
+            snapshotEvery: resolved.snapshotEvery,
           },
           resolved,
           {
@@ -173,6 +176,16 @@ export class Engine<D extends Domain<object, object> = Domain> {
     this.#assertOpen();
     const id = checkAggregateId(aggregateId, 'get');
     return (await this.#shardFor(id).enqueue({ kind: 'get', aggregateId: id })) as StateOf<D>;
+  }
+
+  /**
+   * Loads the aggregate into its shard's state cache so the next command on it
+   * skips hydration. Resolves with whether it exists.
+   */
+  async preload(aggregateId: string): Promise<boolean> {
+    this.#assertOpen();
+    const id = checkAggregateId(aggregateId, 'preload');
+    return (await this.#shardFor(id).enqueue({ kind: 'preload', aggregateId: id })) as boolean;
   }
 
   async exists(aggregateId: string): Promise<boolean> {
@@ -245,6 +258,7 @@ export class Engine<D extends Domain<object, object> = Domain> {
           maxBatchSize: m.maxBatch,
           batchSizes: BATCH_SIZE_BUCKETS.map((upTo, i) => ({ upTo, count: m.batchSizes[i] ?? 0 })),
           latency: m.latency(),
+          cache: m.cache,
         };
       }),
       bus: { published: this.#bus.published, subscribers: this.#bus.stats() },

@@ -86,6 +86,14 @@ export class ConfigError extends AsynxError {
   readonly code = 'CONFIG_INVALID';
 }
 
+/**
+ * A `commandId` was sent again for the same aggregate with a different
+ * command type or payload. The first command's event stands; nothing was written.
+ */
+export class IdempotencyConflictError extends AsynxError {
+  readonly code = 'IDEMPOTENCY_CONFLICT';
+}
+
 /** SQLite failed to read or write (disk full, corrupt file, I/O error). */
 export class StorageError extends AsynxError {
   readonly code = 'STORAGE_FAILED';
@@ -112,6 +120,7 @@ const errorClasses = {
   ConfigError,
   StorageError,
   InvalidArgumentError,
+  IdempotencyConflictError,
 } as const;
 
 export type AsynxErrorName = keyof typeof errorClasses;

@@ -28,6 +28,7 @@ export {
   AsynxError,
   CommandFailedError,
   ConfigError,
+  IdempotencyConflictError,
   InvalidArgumentError,
   NotFoundError,
   QueueFullError,

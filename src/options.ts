@@ -49,6 +49,12 @@ export interface EngineOptions<D extends Domain<object, object>> {
   readonly maxBatch?: number;
   /** Hydrated aggregates each shard keeps in memory (LRU). 0 disables the cache. @default 10000 */
   readonly cacheSize?: number;
+  /**
+   * Store a snapshot automatically every N versions of an aggregate (besides
+   * commands that ask for one). 0 turns the policy off.
+   * @default 0
+   */
+  readonly snapshotEvery?: number;
   /** Largest accepted payload, measured as its JSON text in UTF-8 bytes. @default 1048576 (1 MiB) */
   readonly maxPayloadBytes?: number;
   /** V8 heap limits for each shard worker; a worker that exceeds them is restarted. @default Node's defaults */
@@ -70,6 +76,7 @@ export interface ResolvedOptions {
   readonly onFull: 'reject' | 'wait';
   readonly maxBatch: number;
   readonly cacheSize: number;
+  readonly snapshotEvery: number;
   readonly maxPayloadBytes: number;
   readonly workerResourceLimits: ResourceLimits | undefined;
   readonly onHandlerError: (error: unknown, event: StoredEvent, subscription: string) => void;
@@ -77,7 +84,7 @@ export interface ResolvedOptions {
 }
 
 const KNOWN_OPTIONS = [
-  'domain', 'dataDir', 'shards', 'synchronous', 'queueDepth', 'onFull', 'maxBatch', 'cacheSize',
+  'domain', 'dataDir', 'shards', 'synchronous', 'queueDepth', 'onFull', 'maxBatch', 'cacheSize', 'snapshotEvery',
   'maxPayloadBytes', 'workerResourceLimits', 'onHandlerError', 'onSnapshotCorrupt',
 ] as const;
 
@@ -177,6 +184,7 @@ export function resolveOptions(raw: unknown): ResolvedOptions {
     onFull: choiceOption(options, 'onFull', ['reject', 'wait'], 'reject'),
     maxBatch: integerOption(options, 'maxBatch', 1_000, 1, 100_000),
     cacheSize: integerOption(options, 'cacheSize', 10_000, 0, 100_000_000),
+    snapshotEvery: integerOption(options, 'snapshotEvery', 0, 0, 1_000_000_000),
     maxPayloadBytes: integerOption(options, 'maxPayloadBytes', 1_048_576, 1, 256 * 1_048_576),
     workerResourceLimits: limits as ResourceLimits | undefined,
     onHandlerError: functionOption(options, 'onHandlerError', (error: unknown, event: StoredEvent, subscription: string) => {

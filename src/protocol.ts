@@ -22,6 +22,8 @@ export interface ShardConfig {
   readonly aggregate: string;
   readonly synchronous: SynchronousMode;
   readonly cacheSize: number;
+  /** Snapshot automatically every N versions; 0 turns the policy off. */
+  readonly snapshotEvery: number;
 }
 
 export interface CommandOp {
@@ -53,7 +55,19 @@ export interface HistoryOp {
   readonly base?: JsonObject;
 }
 
-export type ShardOp = CommandOp | GetOp | ExistsOp | HistoryOp;
+/** Loads an aggregate into the shard's state cache; resolves with whether it exists. */
+export interface PreloadOp {
+  readonly kind: 'preload';
+  readonly aggregateId: string;
+}
+
+export type ShardOp = CommandOp | GetOp | ExistsOp | HistoryOp | PreloadOp;
+
+export interface CacheCounters {
+  readonly hits: number;
+  readonly misses: number;
+  readonly size: number;
+}
 
 export interface HistoryPage {
   readonly events: StoredEvent[];
@@ -64,7 +78,7 @@ export interface HistoryPage {
 export type OpOutcome =
   /** A command's event is durable; the event itself comes on the event port. */
   | { readonly kind: 'committed'; readonly position: number }
-  | { readonly kind: 'value'; readonly value: JsonValue | boolean | HistoryPage }
+  | { readonly kind: 'value'; readonly value: JsonValue | boolean | HistoryPage | StoredEvent }
   | { readonly kind: 'failed'; readonly error: WireError };
 
 export type ShardTask =
@@ -77,7 +91,7 @@ export type ShardReply =
   | { readonly kind: 'init-failed'; readonly error: WireError }
   /** The worker has no open shard (it replaced a crashed one): send `init` again. */
   | { readonly kind: 'not-initialised' }
-  | { readonly kind: 'batch-done'; readonly batchId: number; readonly outcomes: OpOutcome[] }
+  | { readonly kind: 'batch-done'; readonly batchId: number; readonly outcomes: OpOutcome[]; readonly cache: CacheCounters }
   | { readonly kind: 'closed' };
 
 /** Posted on the event port after each commit, before the batch's reply. */

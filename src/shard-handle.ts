@@ -240,6 +240,7 @@ export class ShardHandle {
         return;
       }
       if (reply.kind !== 'batch-done') throw new Error(`unexpected reply ${reply.kind} to a batch`);
+      this.metrics.cache = reply.cache;
       this.#completeBatch(batchId, batch, reply.outcomes);
     } finally {
       this.#busy = false;

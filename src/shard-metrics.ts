@@ -2,6 +2,7 @@
  * Counters and distributions of one shard, kept on the main thread where
  * every operation is queued and settled.
  */
+import type { CacheCounters } from './protocol.js';
 
 /** Batch size buckets: a batch of n operations counts in the first bucket with n <= bound. */
 export const BATCH_SIZE_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, Number.POSITIVE_INFINITY] as const;
@@ -18,6 +19,7 @@ export interface LatencySummary {
 }
 
 export class ShardMetrics {
+  cache: CacheCounters = { hits: 0, misses: 0, size: 0 };
   committed = 0;
   rejected = 0;
   crashes = 0;

@@ -19,7 +19,7 @@ function shard(cacheSize = 100) {
   const store = new ShardStore({ path: ':memory:', shard: 0, shardCount: 1, hashScheme: 'test', synchronous: 'full' });
   const cache = new StateCache(cacheSize);
   const loader = new AggregateLoader(store, cache, counterDomain, 0, () => undefined);
-  const processor = new CommandProcessor(store, loader, cache, counterDomain, 0);
+  const processor = new CommandProcessor(store, loader, cache, counterDomain, { shard: 0, snapshotEvery: 0 });
   const published: StoredEvent[][] = [];
   const run = (ops: ShardOp[]): OpOutcome[] => processor.run(ops, (events) => published.push(events));
   return {
@@ -69,7 +69,7 @@ describe('command processor', () => {
     s.given([increment('a', 1)]);
     // Another writer took version 2 behind the processor's back: the batch's commit must fail.
     s.store.append([
-      { eventId: 'x', aggregateId: 'a', version: 2, name: 'Incremented', schemaVersion: 1, occurredAt: 'now', patch: '[]', commandId: null, metadata: null },
+      { eventId: 'x', aggregateId: 'a', version: 2, name: 'Incremented', schemaVersion: 1, occurredAt: 'now', patch: '[]', commandId: null, commandHash: null, metadata: null },
     ]);
     const { outcomes, events } = s.given([]).when([increment('a', 1), { kind: 'get', aggregateId: 'a' }, increment('b', 1)]);
     expect(outcomes.map((o) => o.kind)).toEqual(['failed', 'failed', 'failed']);

@@ -17,6 +17,7 @@ function event(aggregateId: string, version: number, patch: unknown = [{ op: 'ad
     occurredAt: '2026-01-01T00:00:00.000Z',
     patch: JSON.stringify(patch),
     commandId: null,
+    commandHash: null,
     metadata: null,
   };
 }

@@ -22,7 +22,12 @@ export default async function handleTask(task: ShardTask): Promise<ShardReply> {
       }
     case 'batch':
       if (runtime === undefined) return { kind: 'not-initialised' };
-      return { kind: 'batch-done', batchId: task.batchId, outcomes: runtime.runBatch(task.batchId, task.ops) };
+      return {
+        kind: 'batch-done',
+        batchId: task.batchId,
+        outcomes: runtime.runBatch(task.batchId, task.ops),
+        cache: runtime.cacheCounters(),
+      };
     case 'close':
       runtime?.close();
       runtime = undefined;

@@ -46,12 +46,14 @@ export class AggregateLoader {
     const base = this.#snapshotAtOrBefore(aggregateId, Number.MAX_SAFE_INTEGER);
     let state = base?.state;
     let version = base?.version ?? 0;
+    let migrated = base?.outdated === true;
     for (const row of this.#store.eventsAfter(aggregateId, version)) {
       state = applyInPlace(state ?? {}, this.#patchOf(row));
       version = row.version;
+      if (row.schema_version !== this.#domain.schemaVersion) migrated = true;
     }
     if (state === undefined) return undefined;
-    const loaded: CachedAggregate = { state: deepFreeze(state), version };
+    const loaded: CachedAggregate = migrated ? { state: deepFreeze(state), version, migrated } : { state: deepFreeze(state), version };
     this.#cache.set(aggregateId, loaded);
     return loaded;
   }
@@ -69,9 +71,11 @@ export class AggregateLoader {
     } else {
       const snapshot = this.#snapshotAtOrBefore(aggregateId, from - 1);
       state = snapshot?.state;
-      for (const row of this.#store.eventsAfter(aggregateId, snapshot?.version ?? 0, from - 1)) {
+      version = snapshot?.version ?? 0;
+      for (const row of this.#store.eventsAfter(aggregateId, version, from - 1)) {
         state = applyInPlace(state ?? {}, this.#patchOf(row));
       }
+      version = from - 1;
     }
     const events: StoredEvent[] = [];
     for (const row of this.#store.eventsAfter(aggregateId, version, to)) {
@@ -81,6 +85,13 @@ export class AggregateLoader {
       version = row.version;
     }
     return events;
+  }
+
+  /** The stored event `row` with its states rebuilt. */
+  eventOf(row: EventRow): StoredEvent {
+    const [event] = this.eventsBetween(row.aggregate_id, row.version, row.version);
+    if (event === undefined) throw new Error(`event ${row.aggregate_id} v${row.version} vanished while being read`);
+    return event;
   }
 
   toEvent(row: EventRow, state: JsonObject, previousState: JsonObject | undefined): StoredEvent {
@@ -122,11 +133,18 @@ export class AggregateLoader {
     return patch;
   }
 
-  #snapshotAtOrBefore(aggregateId: string, maxVersion: number): { state: JsonObject; version: number } | undefined {
+  /**
+   * The snapshot when it can be used for versions up to `maxVersion`.
+   * `outdated` marks a snapshot skipped for its older schema version.
+   */
+  #snapshotAtOrBefore(
+    aggregateId: string,
+    maxVersion: number,
+  ): { state: JsonObject; version: number; outdated?: never } | { state?: never; version?: never; outdated: true } | undefined {
     const row = this.#store.snapshotOf(aggregateId);
     if (row === undefined || row.version > maxVersion) return undefined;
     // A snapshot in an older shape must not be read as the new one: replay instead.
-    if (row.schema_version !== this.#domain.schemaVersion) return undefined;
+    if (row.schema_version !== this.#domain.schemaVersion) return { outdated: true };
     try {
       const state: unknown = JSON.parse(row.state);
       if (typeof state !== 'object' || state === null || Array.isArray(state)) throw new Error('not a JSON object');

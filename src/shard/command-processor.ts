@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { CommandDefinition, Domain } from '../domain.js';
 import {
   CommandFailedError,
+  IdempotencyConflictError,
   NotFoundError,
   UnknownCommandError,
   ValidationError,
@@ -21,6 +22,7 @@ import type { StoredEvent } from '../event.js';
 import { NotJsonError, toJson, type JsonObject } from '../json.js';
 import type { CommandOp, HistoryOp, OpOutcome, ShardOp } from '../protocol.js';
 import type { AggregateLoader } from './aggregate-loader.js';
+import { commandDigest } from './command-digest.js';
 import { diffStates } from './patching.js';
 import type { NewEvent, NewSnapshot, ShardStore } from './shard-store.js';
 import type { CachedAggregate, StateCache } from './state-cache.js';
@@ -45,73 +47,70 @@ function failed(error: AsynxError): OpOutcome {
   return { kind: 'failed', error: toWire(error) };
 }
 
+export interface ProcessorSettings {
+  readonly shard: number;
+  /** Snapshot every N versions; 0 for never (commands may still ask for one). */
+  readonly snapshotEvery: number;
+}
+
+/** One batch's uncommitted work. */
+interface BatchState {
+  /** State of aggregates changed in this batch, not yet committed. */
+  readonly working: Map<string, CachedAggregate>;
+  pending: PendingEvent[];
+  snapshots: NewSnapshot[];
+  /** Aggregates hydrated by migration, to be sealed with a fresh snapshot at commit. */
+  readonly seals: Map<string, CachedAggregate>;
+  /** `aggregateId \0 commandId` of the commands with an ID seen in this batch. */
+  readonly commandIds: Set<string>;
+  readsSinceCommit: number[];
+}
+
 export class CommandProcessor {
   readonly #store: ShardStore;
   readonly #loader: AggregateLoader;
   readonly #cache: StateCache;
   readonly #domain: Domain<object, object>;
   readonly #shard: number;
+  readonly #snapshotEvery: number;
   readonly counters: ProcessorCounters = { committed: 0, rejected: 0, failed: 0, batches: 0 };
 
-  constructor(store: ShardStore, loader: AggregateLoader, cache: StateCache, domain: Domain<object, object>, shard: number) {
+  constructor(store: ShardStore, loader: AggregateLoader, cache: StateCache, domain: Domain<object, object>, settings: ProcessorSettings) {
     this.#store = store;
     this.#loader = loader;
     this.#cache = cache;
     this.#domain = domain;
-    this.#shard = shard;
+    this.#shard = settings.shard;
+    this.#snapshotEvery = settings.snapshotEvery;
   }
 
   run(ops: readonly ShardOp[], publish: PublishEvents): OpOutcome[] {
     this.counters.batches++;
     const outcomes = new Array<OpOutcome>(ops.length);
-    // Uncommitted state of aggregates changed in this batch; the cache only
-    // ever holds committed state, so a failed commit cannot leak into it.
-    const working = new Map<string, CachedAggregate>();
-    let pending: PendingEvent[] = [];
-    let snapshots: NewSnapshot[] = [];
-    let readsSinceCommit: number[] = [];
+    const batch: BatchState = {
+      working: new Map(),
+      pending: [],
+      snapshots: [],
+      seals: new Map(),
+      commandIds: new Set(),
+      readsSinceCommit: [],
+    };
     const occurredAt = new Date().toISOString();
 
-    const current = (aggregateId: string): CachedAggregate | undefined =>
-      working.get(aggregateId) ?? this.#loader.load(aggregateId);
-
-    const commit = (): void => {
-      if (pending.length === 0) {
-        readsSinceCommit = [];
-        return;
-      }
-      try {
-        const positions = this.#store.append(
-          pending.map((p) => p.row),
-          snapshots,
-        );
-        const events = pending.map((p, i): StoredEvent => ({ ...p.event, position: positions[i]! }));
-        for (let i = 0; i < pending.length; i++) outcomes[pending[i]!.opIndex] = { kind: 'committed', position: positions[i]! };
-        for (const [aggregateId, entry] of working) this.#cache.set(aggregateId, entry);
-        this.counters.committed += pending.length;
-        publish(events);
-      } catch (thrown) {
-        const error = isAsynxError(thrown) ? thrown : new CommandFailedError(describeThrown(thrown).message);
-        // Reads in this stretch may have seen state that never became durable.
-        for (const index of [...pending.map((p) => p.opIndex), ...readsSinceCommit]) outcomes[index] = failed(error);
-        this.counters.failed += pending.length;
-      }
-      working.clear();
-      pending = [];
-      snapshots = [];
-      readsSinceCommit = [];
+    const current = (aggregateId: string): CachedAggregate | undefined => {
+      const entry = batch.working.get(aggregateId) ?? this.#loader.load(aggregateId);
+      if (entry?.migrated === true) batch.seals.set(aggregateId, entry);
+      return entry;
     };
+    const commit = (): void => this.#commit(batch, outcomes, publish);
 
     for (let i = 0; i < ops.length; i++) {
       const op = ops[i]!;
       try {
         switch (op.kind) {
           case 'command': {
-            const outcome = this.#execute(op, i, current(op.aggregateId), occurredAt, working, pending, snapshots);
-            if (outcome !== undefined) {
-              outcomes[i] = outcome;
-              this.counters.rejected++;
-            }
+            const outcome = this.#runCommand(op, i, batch, current, commit, occurredAt);
+            if (outcome !== undefined) outcomes[i] = outcome;
             break;
           }
           case 'get': {
@@ -120,12 +119,13 @@ export class CommandProcessor {
               found === undefined
                 ? failed(new NotFoundError(`${this.#domain.aggregate} ${op.aggregateId} does not exist`, { aggregateId: op.aggregateId }))
                 : { kind: 'value', value: found.state };
-            readsSinceCommit.push(i);
+            batch.readsSinceCommit.push(i);
             break;
           }
           case 'exists':
+          case 'preload':
             outcomes[i] = { kind: 'value', value: current(op.aggregateId) !== undefined };
-            readsSinceCommit.push(i);
+            batch.readsSinceCommit.push(i);
             break;
           case 'history':
             // History reads the file, so this batch's earlier events must be in it.
@@ -141,6 +141,81 @@ export class CommandProcessor {
     return outcomes;
   }
 
+  /** Writes the batch's pending events, snapshots and seals in one transaction, then publishes. */
+  #commit(batch: BatchState, outcomes: OpOutcome[], publish: PublishEvents): void {
+    const { pending, working, seals } = batch;
+    if (pending.length === 0 && seals.size === 0) {
+      batch.readsSinceCommit = [];
+      return;
+    }
+    const snapshots = [...batch.snapshots];
+    for (const [aggregateId, sealed] of seals) {
+      const latest = working.get(aggregateId) ?? sealed;
+      snapshots.push({ aggregateId, version: latest.version, schemaVersion: this.#domain.schemaVersion, state: JSON.stringify(latest.state) });
+    }
+    try {
+      const positions = this.#store.append(
+        pending.map((p) => p.row),
+        snapshots,
+      );
+      const events = pending.map((p, i): StoredEvent => ({ ...p.event, position: positions[i]! }));
+      for (let i = 0; i < pending.length; i++) outcomes[pending[i]!.opIndex] = { kind: 'committed', position: positions[i]! };
+      for (const [aggregateId, sealed] of seals) this.#cache.set(aggregateId, { state: sealed.state, version: sealed.version });
+      for (const [aggregateId, entry] of working) this.#cache.set(aggregateId, { state: entry.state, version: entry.version });
+      this.counters.committed += pending.length;
+      if (events.length > 0) publish(events);
+    } catch (thrown) {
+      const error = isAsynxError(thrown) ? thrown : new CommandFailedError(describeThrown(thrown).message);
+      // Reads in this stretch may have seen state that never became durable.
+      for (const index of [...pending.map((p) => p.opIndex), ...batch.readsSinceCommit]) outcomes[index] = failed(error);
+      this.counters.failed += pending.length;
+    }
+    working.clear();
+    seals.clear();
+    batch.pending = [];
+    batch.snapshots = [];
+    batch.readsSinceCommit = [];
+  }
+
+  /**
+   * A command with a `commandId` that already produced an event resolves to
+   * that event; otherwise the command runs. Returns an outcome unless the
+   * command's event is pending commit.
+   */
+  #runCommand(
+    op: CommandOp,
+    opIndex: number,
+    batch: BatchState,
+    current: (aggregateId: string) => CachedAggregate | undefined,
+    commit: () => void,
+    occurredAt: string,
+  ): OpOutcome | undefined {
+    let digest: string | null = null;
+    if (op.commandId !== undefined) {
+      digest = commandDigest(op.type, op.payload);
+      const key = `${op.aggregateId}\u0000${op.commandId}`;
+      // A repeat within this batch: commit the first so the lookup below finds it.
+      if (batch.commandIds.has(key)) commit();
+      batch.commandIds.add(key);
+      const earlier = this.#store.eventByCommandId(op.aggregateId, op.commandId);
+      if (earlier !== undefined) {
+        if (earlier.command_hash !== digest) {
+          this.counters.rejected++;
+          return failed(
+            new IdempotencyConflictError(
+              `commandId ${op.commandId} was already used on ${op.aggregateId} by a different command (event ${earlier.name} v${earlier.version}); nothing was written`,
+              { aggregateId: op.aggregateId, commandId: op.commandId, type: op.type, version: earlier.version },
+            ),
+          );
+        }
+        return { kind: 'value', value: this.#loader.eventOf(earlier) };
+      }
+    }
+    const outcome = this.#execute(op, opIndex, current(op.aggregateId), occurredAt, digest, batch);
+    if (outcome !== undefined) this.counters.rejected++;
+    return outcome;
+  }
+
   #historyPage(op: HistoryOp): { events: StoredEvent[]; latestVersion: number } {
     return {
       events: this.#loader.eventsBetween(op.aggregateId, op.from, op.to, op.base),
@@ -148,15 +223,14 @@ export class CommandProcessor {
     };
   }
 
-  /** Runs one command into `pending`; returns an outcome only when it is rejected. */
+  /** Runs one command into the batch's pending events; returns an outcome only when it is rejected. */
   #execute(
     op: CommandOp,
     opIndex: number,
     current: CachedAggregate | undefined,
     occurredAt: string,
-    working: Map<string, CachedAggregate>,
-    pending: PendingEvent[],
-    snapshots: NewSnapshot[],
+    commandHash: string | null,
+    batch: BatchState,
   ): OpOutcome | undefined {
     const commands = this.#domain.commands as Record<string, CommandDefinition<object, unknown>>;
     const definition = Object.hasOwn(commands, op.type) ? commands[op.type] : undefined;
@@ -204,6 +278,7 @@ export class CommandProcessor {
       occurredAt,
       patch: JSON.stringify(diffStates(current?.state, state)),
       commandId: op.commandId ?? null,
+      commandHash,
       metadata: op.metadata === undefined ? null : JSON.stringify(op.metadata),
     };
     const event: { -readonly [K in keyof Omit<StoredEvent, 'position'>]: StoredEvent[K] } = {
@@ -219,11 +294,13 @@ export class CommandProcessor {
     };
     if (op.commandId !== undefined) event.commandId = op.commandId;
     if (op.metadata !== undefined) event.metadata = op.metadata;
-    pending.push({ opIndex, row, event });
-    if (definition.snapshot === true) {
-      snapshots.push({ aggregateId: op.aggregateId, version, schemaVersion: this.#domain.schemaVersion, state: JSON.stringify(state) });
+    batch.pending.push({ opIndex, row, event });
+    if (definition.snapshot === true || (this.#snapshotEvery > 0 && version % this.#snapshotEvery === 0)) {
+      batch.snapshots.push({ aggregateId: op.aggregateId, version, schemaVersion: this.#domain.schemaVersion, state: JSON.stringify(state) });
+      // This snapshot already seals any migration.
+      batch.seals.delete(op.aggregateId);
     }
-    working.set(op.aggregateId, { state, version });
+    batch.working.set(op.aggregateId, { state, version });
     return undefined;
   }
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { MessagePort } from 'node:worker_threads';
 import { importDomain } from '../domain-check.js';
 import { ConfigError } from '../errors.js';
-import type { OpOutcome, PortMessage, ShardConfig, ShardOp } from '../protocol.js';
+import type { CacheCounters, OpOutcome, PortMessage, ShardConfig, ShardOp } from '../protocol.js';
 import { AggregateLoader } from './aggregate-loader.js';
 import { CommandProcessor } from './command-processor.js';
 import { ShardStore } from './shard-store.js';
@@ -21,9 +21,11 @@ export class ShardRuntime {
   readonly #store: ShardStore;
   readonly #processor: CommandProcessor;
   readonly #events: MessagePort;
+  readonly #cache: StateCache;
 
-  private constructor(config: ShardConfig, store: ShardStore, processor: CommandProcessor, events: MessagePort) {
+  private constructor(config: ShardConfig, store: ShardStore, cache: StateCache, processor: CommandProcessor, events: MessagePort) {
     this.config = config;
+    this.#cache = cache;
     this.#store = store;
     this.#processor = processor;
     this.#events = events;
@@ -46,8 +48,8 @@ export class ShardRuntime {
       const message: PortMessage = { kind: 'snapshot-corrupt', ...report };
       events.postMessage(message);
     });
-    const processor = new CommandProcessor(store, loader, cache, domain, config.shard);
-    return new ShardRuntime(config, store, processor, events);
+    const processor = new CommandProcessor(store, loader, cache, domain, { shard: config.shard, snapshotEvery: config.snapshotEvery });
+    return new ShardRuntime(config, store, cache, processor, events);
   }
 
   runBatch(batchId: number, ops: readonly ShardOp[]): OpOutcome[] {
@@ -55,6 +57,10 @@ export class ShardRuntime {
       const message: PortMessage = { kind: 'events', batchId, events };
       this.#events.postMessage(message);
     });
+  }
+
+  cacheCounters(): CacheCounters {
+    return { hits: this.#cache.hits, misses: this.#cache.misses, size: this.#cache.size };
   }
 
   close(): void {

@@ -23,6 +23,7 @@ CREATE TABLE IF NOT EXISTS events (
   occurred_at TEXT NOT NULL,
   patch TEXT NOT NULL,
   command_id TEXT,
+  command_hash TEXT,
   metadata TEXT,
   UNIQUE (aggregate_id, version)
 );
@@ -49,6 +50,7 @@ export interface EventRow {
   readonly occurred_at: string;
   readonly patch: string;
   readonly command_id: string | null;
+  readonly command_hash: string | null;
   readonly metadata: string | null;
 }
 
@@ -68,6 +70,8 @@ export interface NewEvent {
   /** The RFC 6902 patch as JSON text. */
   readonly patch: string;
   readonly commandId: string | null;
+  /** Digest of the command type and payload, to tell a retry from a conflicting reuse of `commandId`. */
+  readonly commandHash: string | null;
   readonly metadata: string | null;
 }
 
@@ -96,7 +100,8 @@ export class ShardStore {
   #eventsAfter: Statement<[string, number, number], EventRow>;
   #latestVersion: Statement<[string], { version: number | null }>;
   #snapshot: Statement<[string], SnapshotRow>;
-  #insertEvent: Statement<[string, string, number, string, number, string, string, string | null, string | null]>;
+  #insertEvent: Statement<[string, string, number, string, number, string, string, string | null, string | null, string | null]>;
+  #byCommandId: Statement<[string, string], EventRow>;
   #upsertSnapshot: Statement<[string, number, number, string]>;
   #appendAll: (events: readonly NewEvent[], snapshots: readonly NewSnapshot[]) => number[];
 
@@ -123,9 +128,10 @@ export class ShardStore {
     this.#latestVersion = db.prepare('SELECT max(version) AS version FROM events WHERE aggregate_id = ?');
     this.#snapshot = db.prepare('SELECT version, schema_version, state FROM snapshots WHERE aggregate_id = ?');
     this.#insertEvent = db.prepare(
-      `INSERT INTO events (event_id, aggregate_id, version, name, schema_version, occurred_at, patch, command_id, metadata)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO events (event_id, aggregate_id, version, name, schema_version, occurred_at, patch, command_id, command_hash, metadata)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
+    this.#byCommandId = db.prepare('SELECT * FROM events WHERE aggregate_id = ? AND command_id = ?');
     this.#upsertSnapshot = db.prepare(
       `INSERT INTO snapshots (aggregate_id, version, schema_version, state) VALUES (?, ?, ?, ?)
        ON CONFLICT (aggregate_id) DO UPDATE SET version = excluded.version,
@@ -137,7 +143,7 @@ export class ShardStore {
         for (let i = 0; i < events.length; i++) {
           const e = events[i]!;
           const info = this.#insertEvent.run(
-            e.eventId, e.aggregateId, e.version, e.name, e.schemaVersion, e.occurredAt, e.patch, e.commandId, e.metadata,
+            e.eventId, e.aggregateId, e.version, e.name, e.schemaVersion, e.occurredAt, e.patch, e.commandId, e.commandHash, e.metadata,
           );
           positions[i] = Number(info.lastInsertRowid);
         }
@@ -188,6 +194,11 @@ export class ShardStore {
   /** The aggregate's latest stored version, 0 when it has none. */
   latestVersion(aggregateId: string): number {
     return this.#latestVersion.get(aggregateId)?.version ?? 0;
+  }
+
+  /** The event an earlier command with this `commandId` produced for this aggregate. */
+  eventByCommandId(aggregateId: string, commandId: string): EventRow | undefined {
+    return this.#byCommandId.get(aggregateId, commandId);
   }
 
   snapshotOf(aggregateId: string): SnapshotRow | undefined {

@@ -8,6 +8,11 @@ export interface CachedAggregate {
   /** Frozen state at `version`. */
   readonly state: JsonObject;
   readonly version: number;
+  /**
+   * Hydrated by upcasting older events or past an older-schema snapshot: the
+   * next commit writes a fresh snapshot so the migration is paid once.
+   */
+  readonly migrated?: true;
 }
 
 export class StateCache {
