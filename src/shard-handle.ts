@@ -276,7 +276,8 @@ export class ShardHandle {
 
   #onPortMessage(message: PortMessage): void {
     if (message.kind === 'snapshot-corrupt') {
-      this.#hooks.onSnapshotCorrupt(message);
+      const { aggregateId, version, reason } = message;
+      this.#hooks.onSnapshotCorrupt({ aggregateId, version, reason });
       return;
     }
     this.#hooks.onEvents(message.events);

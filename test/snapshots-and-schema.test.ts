@@ -1,0 +1,138 @@
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { open, type SnapshotCorruptReport } from '../dist/src/index.js';
+import { counterDomain } from '../dist/test/fixtures/counter-domain.js';
+import { profileV1 } from '../dist/test/fixtures/profile-v1-domain.js';
+import { profileV2 } from '../dist/test/fixtures/profile-v2-domain.js';
+import { useTempDirs } from './support/temp-dir.js';
+
+const tempDir = useTempDirs();
+
+function snapshotRows(dataDir: string): Array<{ aggregate_id: string; version: number; schema_version: number; state: string }> {
+  const db = new Database(join(dataDir, 'shard-0.db'), { readonly: true });
+  try {
+    return db.prepare('SELECT aggregate_id, version, schema_version, state FROM snapshots ORDER BY aggregate_id').all() as never;
+  } finally {
+    db.close();
+  }
+}
+
+async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
+  const items: T[] = [];
+  for await (const item of iterable) items.push(item);
+  return items;
+}
+
+describe('snapshots', () => {
+  it('are taken every N versions with snapshotEvery, one upserted row per aggregate', async () => {
+    const dataDir = tempDir();
+    const engine = await open({ domain: counterDomain, dataDir, shards: 1, snapshotEvery: 10 });
+    for (let i = 0; i < 25; i++) await engine.send('Increment', { id: 'snap', by: 1 });
+    await engine.send('Increment', { id: 'few', by: 1 });
+    await engine.close();
+    expect(snapshotRows(dataDir)).toEqual([
+      { aggregate_id: 'snap', version: 20, schema_version: 1, state: JSON.stringify({ id: 'snap', count: 20, log: new Array(20).fill(1) }) },
+    ]);
+  });
+
+  it('are used for hydration: the snapshot plus the events after it', async () => {
+    const dataDir = tempDir();
+    const first = await open({ domain: counterDomain, dataDir, shards: 1, snapshotEvery: 7 });
+    for (let i = 1; i <= 30; i++) await first.send('Increment', { id: 'h', by: i });
+    const live = await first.get('h');
+    await first.close();
+    expect(snapshotRows(dataDir)[0]!.version).toBe(28);
+    // Mark the snapshot: a state hydrated from it carries the mark, a full replay would not.
+    const db = new Database(join(dataDir, 'shard-0.db'));
+    db.prepare("UPDATE snapshots SET state = json_set(state, '$.fromSnapshot', 1) WHERE aggregate_id = 'h'").run();
+    db.close();
+    const second = await open({ domain: counterDomain, dataDir, shards: 1 });
+    try {
+      expect(await second.get('h')).toEqual({ ...live, fromSnapshot: 1 });
+      const fromSnapshot = await collect(second.history('h', { from: 29 }));
+      expect(fromSnapshot.map((e) => [e.version, e.previousState?.count, e.state.count])).toEqual([[29, 406, 435], [30, 435, 465]]);
+      expect(fromSnapshot[0]!.previousState).toMatchObject({ fromSnapshot: 1 });
+      // Before the snapshot's version, history replays from the first event.
+      const early = await collect(second.history('h', { from: 3, to: 3 }));
+      expect(early[0]!.previousState).toEqual({ id: 'h', count: 3, log: [1, 2] });
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('that cannot be parsed are reported to onSnapshotCorrupt and ignored (full replay)', async () => {
+    const dataDir = tempDir();
+    const first = await open({ domain: counterDomain, dataDir, shards: 1, snapshotEvery: 5 });
+    for (let i = 0; i < 12; i++) await first.send('Increment', { id: 'bad', by: 1 });
+    await first.close();
+    const db = new Database(join(dataDir, 'shard-0.db'));
+    db.prepare("UPDATE snapshots SET state = '{\"count\": 10, trunc' WHERE aggregate_id = 'bad'").run();
+    db.close();
+    const reports: SnapshotCorruptReport[] = [];
+    const second = await open({ domain: counterDomain, dataDir, shards: 1, onSnapshotCorrupt: (r) => reports.push(r) });
+    try {
+      expect(await second.get('bad')).toEqual({ id: 'bad', count: 12, log: new Array(12).fill(1) });
+      await second.drain();
+      expect(reports).toEqual([{ shard: 0, aggregateId: 'bad', version: 10, reason: expect.stringMatching(/JSON/) }]);
+    } finally {
+      await second.close();
+    }
+  });
+});
+
+describe('schema evolution', () => {
+  it('upcasts v1 events for a v2 domain, never loads a v1 snapshot into the v2 shape, and seals the migration', async () => {
+    const dataDir = tempDir();
+    const v1 = await open({ domain: profileV1, dataDir, shards: 1 });
+    await v1.send('SetProfile', { id: 'ada', name: 'Ada', mail: 'ada@example.org' });
+    await v1.send('Rename', { id: 'ada', name: 'Ada L.' }); // takes a v1 snapshot
+    await v1.send('SetProfile', { id: 'bob', name: 'Bob', mail: 'bob@example.org' });
+    await v1.close();
+    expect(snapshotRows(dataDir).map((r) => [r.aggregate_id, r.schema_version, JSON.parse(r.state)])).toEqual([
+      ['ada', 1, { name: 'Ada L.', mail: 'ada@example.org' }],
+    ]);
+
+    const v2 = await open({ domain: profileV2, dataDir, shards: 1 });
+    try {
+      const history = await collect(v2.history('ada'));
+      expect(history.map((e) => e.state)).toEqual([
+        { name: 'Ada', email: 'ada@example.org' },
+        { name: 'Ada L.', email: 'ada@example.org' },
+      ]);
+      expect(history.map((e) => e.schemaVersion)).toEqual([1, 1]);
+      // history is read-only: the v1 snapshot is still there.
+      expect(snapshotRows(dataDir).map((r) => r.schema_version)).toEqual([1]);
+
+      expect(await v2.get('ada')).toEqual({ name: 'Ada L.', email: 'ada@example.org' });
+      const next = await v2.send('Rename', { id: 'bob', name: 'Robert' });
+      expect(next).toMatchObject({ version: 2, schemaVersion: 2, state: { name: 'Robert', email: 'bob@example.org' } });
+      await v2.drain();
+      // Both hydrations upcast something, so each aggregate now has a v2 snapshot.
+      expect(snapshotRows(dataDir).map((r) => [r.aggregate_id, r.version, r.schema_version, JSON.parse(r.state)])).toEqual([
+        ['ada', 2, 2, { name: 'Ada L.', email: 'ada@example.org' }],
+        ['bob', 2, 2, { name: 'Robert', email: 'bob@example.org' }],
+      ]);
+    } finally {
+      await v2.close();
+    }
+  });
+});
+
+describe('the state cache', () => {
+  it('is warmed by preload, and stats show its hits and misses', async () => {
+    const dataDir = tempDir();
+    const first = await open({ domain: counterDomain, dataDir, shards: 1 });
+    await first.send('Increment', { id: 'warm', by: 1 });
+    await first.close();
+    const engine = await open({ domain: counterDomain, dataDir, shards: 1 });
+    try {
+      expect(await engine.preload('warm')).toBe(true);
+      expect(await engine.preload('cold')).toBe(false);
+      expect(engine.stats().shards[0]!.cache).toEqual({ hits: 0, misses: 2, size: 1 });
+      await engine.send('Increment', { id: 'warm', by: 1 });
+      expect(engine.stats().shards[0]!.cache).toEqual({ hits: 1, misses: 2, size: 1 });
+    } finally {
+      await engine.close();
+    }
+  });
+});
