@@ -127,6 +127,7 @@ export class ShardHandle {
     }
     if (this.#closed) throw new ShuttingDownError(`shard ${this.index} is closed`);
     if (this.#broken !== undefined) throw this.#broken;
+    if (signal?.aborted === true) throw new AbortError('the signal was already aborted; not executed', { executed: false });
     return new Promise<OpResult>((resolve, reject) => {
       const item: QueuedOp = {
         op,

@@ -1,0 +1,107 @@
+import { AbortError, QueueFullError, ShuttingDownError, open } from '../dist/src/index.js';
+import { counterDomain } from '../dist/test/fixtures/counter-domain.js';
+import { useTempDirs } from './support/temp-dir.js';
+
+const tempDir = useTempDirs();
+
+describe('backpressure', () => {
+  it('rejects with QueueFullError at once when the shard queue is full', async () => {
+    const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1, queueDepth: 3 });
+    try {
+      const busy = engine.send('Spin', { id: 'busy', ms: 200 });
+      await new Promise((resolve) => setTimeout(resolve, 50)); // the spin is now running in the worker
+      const queued = [1, 2, 3].map(() => engine.send('Increment', { id: 'q', by: 1 }));
+      const refused = engine.send('Increment', { id: 'q', by: 1 });
+      await expect(refused).rejects.toBeInstanceOf(QueueFullError);
+      await expect(refused).rejects.toMatchObject({ code: 'QUEUE_FULL', details: { shard: 0, queueDepth: 3 } });
+      await busy;
+      expect((await Promise.all(queued)).map((e) => e.version)).toEqual([1, 2, 3]);
+      expect(await engine.get('q')).toMatchObject({ count: 3 });
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it("waits for room with onFull: 'wait', in arrival order", async () => {
+    const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1, queueDepth: 2, onFull: 'wait' });
+    try {
+      const busy = engine.send('Spin', { id: 'busy', ms: 100 });
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      const sends = Array.from({ length: 10 }, () => engine.send('Increment', { id: 'w', by: 1 }));
+      expect(engine.stats().shards[0]!.queueDepth).toBeLessThanOrEqual(2);
+      await busy;
+      expect((await Promise.all(sends)).map((e) => e.version)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+    } finally {
+      await engine.close();
+    }
+  });
+});
+
+describe('cancellation', () => {
+  it('removes a command aborted while queued: never executed, AbortError with executed false', async () => {
+    const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1 });
+    try {
+      const busy = engine.send('Spin', { id: 'busy', ms: 150 });
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      const controller = new AbortController();
+      const cancelled = engine.send('Increment', { id: 'a', by: 1 }, { signal: controller.signal });
+      const kept = engine.send('Increment', { id: 'a', by: 2 });
+      controller.abort();
+      await expect(cancelled).rejects.toBeInstanceOf(AbortError);
+      await expect(cancelled).rejects.toMatchObject({ code: 'ABORTED', executed: false });
+      await busy;
+      expect(await kept).toMatchObject({ version: 1, state: { count: 2 } });
+      expect(await engine.get('a')).toEqual({ id: 'a', count: 2, log: [2] });
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it("reports executed 'unknown' when aborted after dispatch; re-sending with the commandId tells the outcome", async () => {
+    const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1 });
+    try {
+      const controller = new AbortController();
+      const running = engine.send('Spin', { id: 'u', ms: 100 }, { signal: controller.signal, commandId: 'spin-1' });
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      controller.abort();
+      await expect(running).rejects.toMatchObject({ code: 'ABORTED', executed: 'unknown' });
+      const resolved = await engine.send('Spin', { id: 'u', ms: 100 }, { commandId: 'spin-1' });
+      expect(resolved.version).toBe(1);
+      expect(await engine.get('u')).toBeDefined();
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('rejects at once with a signal that is already aborted', async () => {
+    const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1 });
+    try {
+      await expect(engine.send('Increment', { id: 'x', by: 1 }, { signal: AbortSignal.abort() })).rejects.toMatchObject({ executed: false });
+      expect(await engine.exists('x')).toBe(false);
+    } finally {
+      await engine.close();
+    }
+  });
+});
+
+describe('close with a timeout, and destroy', () => {
+  it('rejects what is left with ShuttingDownError instead of hanging', async () => {
+    const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1 });
+    const running = engine.send('Spin', { id: 's', ms: 400 }).catch((error: unknown) => error);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const queued = engine.send('Increment', { id: 's', by: 1 }).catch((error: unknown) => error);
+    await engine.close({ timeoutMs: 50 });
+    expect(await queued).toBeInstanceOf(ShuttingDownError);
+    expect(await queued).toMatchObject({ details: { executed: false } });
+    expect(await running).toMatchObject({ code: 'SHUTTING_DOWN', details: { executed: 'unknown' } });
+  });
+
+  it('destroy stops at once', async () => {
+    const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 2 });
+    const running = engine.send('Spin', { id: 'd', ms: 300 }).catch((error: unknown) => error);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    await engine.destroy();
+    expect(await running).toBeInstanceOf(ShuttingDownError);
+    await expect(engine.send('Increment', { id: 'd', by: 1 })).rejects.toBeInstanceOf(ShuttingDownError);
+  });
+});
