@@ -21,6 +21,7 @@ import type { JsonObject } from './json.js';
 import { resolveOptions, type EngineOptions, type ResolvedOptions } from './options.js';
 import type { CacheCounters, HistoryPage, ShardOp } from './protocol.js';
 import { HASH_SCHEME, shardFor } from './router.js';
+import { ForgetHandlers } from './forget-handlers.js';
 import { ShardHandle } from './shard-handle.js';
 import { BATCH_SIZE_BUCKETS, type LatencySummary } from './shard-metrics.js';
 
@@ -78,13 +79,15 @@ export class Engine<D extends Domain<object, object> = Domain> {
   readonly options: ResolvedOptions;
   readonly #shards: ShardHandle[];
   readonly #bus: EventBus;
+  readonly #forgetHandlers: ForgetHandlers;
   #closing: Promise<void> | undefined;
 
-  private constructor(domain: D, options: ResolvedOptions, shards: ShardHandle[], bus: EventBus) {
+  private constructor(domain: D, options: ResolvedOptions, shards: ShardHandle[], bus: EventBus, forgetHandlers: ForgetHandlers) {
     this.domain = domain;
     this.options = options;
     this.#shards = shards;
     this.#bus = bus;
+    this.#forgetHandlers = forgetHandlers;
   }
 
   /** Validates the options, prepares the data directory and starts every shard. */
@@ -97,6 +100,7 @@ export class Engine<D extends Domain<object, object> = Domain> {
       : assertDomain(given, 'option domain')) as D;
     prepareDataDir(resolved.dataDir, { aggregate: domain.aggregate, shards: resolved.shards, hashScheme: HASH_SCHEME });
     const bus = new EventBus(resolved.onHandlerError);
+    const forgetHandlers = new ForgetHandlers(bus, resolved.onHandlerError);
     const shards = Array.from(
       { length: resolved.shards },
       (_, shard) =>
@@ -117,6 +121,7 @@ export class Engine<D extends Domain<object, object> = Domain> {
           {
             onEvents: (events) => bus.publish(events),
             onSnapshotCorrupt: (report) => resolved.onSnapshotCorrupt({ shard, ...report }),
+            onForget: (tombstone) => forgetHandlers.deliver(tombstone),
           },
         ),
     );
@@ -126,7 +131,7 @@ export class Engine<D extends Domain<object, object> = Domain> {
       await Promise.allSettled(shards.map((s) => s.destroy()));
       throw failure.reason;
     }
-    return new Engine(domain, resolved, shards, bus);
+    return new Engine(domain, resolved, shards, bus, forgetHandlers);
   }
 
   get shardCount(): number {
@@ -226,6 +231,30 @@ export class Engine<D extends Domain<object, object> = Domain> {
         }
       },
     };
+  }
+
+  /**
+   * Erases an aggregate (GDPR erasure), in order with its other commands.
+   * First a tombstone event `asynx.forgotten` carrying the last state goes to
+   * the `onForget` handlers and to subscribers that name it; once they have
+   * settled, every event and the snapshot of the aggregate are deleted, the
+   * freed bytes zeroed and the WAL truncated. Resolves with the tombstone;
+   * `NotFoundError` if the aggregate does not exist.
+   */
+  async forget(aggregateId: string): Promise<StoredEvent<StateOf<D>>> {
+    this.#assertOpen();
+    const id = checkAggregateId(aggregateId, 'forget');
+    return (await this.#shardFor(id).enqueue({ kind: 'forget', aggregateId: id })) as StoredEvent<StateOf<D>>;
+  }
+
+  /**
+   * Registers a handler for tombstones of forgotten aggregates: the place to
+   * erase the aggregate from read models. Awaited before the erasure.
+   * Returns the function that removes it.
+   */
+  onForget(handler: (tombstone: StoredEvent<StateOf<D>>) => void | Promise<void>): () => void {
+    if (typeof handler !== 'function') throw new InvalidArgumentError(`onForget() needs a handler function, got ${typeof handler}`);
+    return this.#forgetHandlers.add(handler as (tombstone: StoredEvent) => void | Promise<void>);
   }
 
   /**

@@ -33,6 +33,17 @@ export class HandlerTimeoutError extends Error {
   }
 }
 
+/** Counts the deliveries of one `publish` call that are still unsettled. */
+interface PublishTracker {
+  remaining: number;
+  readonly done: () => void;
+}
+
+interface Delivery {
+  readonly event: StoredEvent;
+  readonly tracker: PublishTracker | undefined;
+}
+
 interface Subscription {
   readonly name: string;
   readonly matches: EventMatcher;
@@ -40,7 +51,7 @@ interface Subscription {
   readonly timeoutMs: number | undefined;
   readonly fallback: ((error: unknown, event: StoredEvent<object>) => void | Promise<void>) | undefined;
   /** Events waiting per aggregate; an aggregate has an entry only while it is being delivered. */
-  readonly queues: Map<string, StoredEvent[]>;
+  readonly queues: Map<string, Delivery[]>;
   active: boolean;
   delivered: number;
   failed: number;
@@ -102,28 +113,38 @@ export class EventBus {
       subscription.active = false;
       this.#subscriptions.delete(subscription);
       // Events not yet handled are dropped; they stay stored.
-      for (const queue of subscription.queues.values()) this.#settle(queue.length);
+      for (const queue of subscription.queues.values()) for (const delivery of queue) this.#settle(delivery);
       subscription.queues.clear();
     };
   }
 
-  /** Hands committed events (in commit order) to every matching subscriber. */
-  publish(events: readonly StoredEvent[]): void {
+  /**
+   * Hands committed events (in commit order) to every matching subscriber.
+   * `onHandled` runs once every delivery of these events has settled (at
+   * once when nobody subscribes to them).
+   */
+  publish(events: readonly StoredEvent[], onHandled?: () => void): void {
     this.published += events.length;
-    if (this.#subscriptions.size === 0) return;
-    for (const subscription of this.#subscriptions) {
-      for (const event of events) {
-        if (!subscription.matches(event.name)) continue;
-        this.#outstanding++;
-        const queue = subscription.queues.get(event.aggregateId);
-        if (queue !== undefined) {
-          queue.push(event);
-          continue;
+    const tracker: PublishTracker | undefined = onHandled === undefined ? undefined : { remaining: 1, done: onHandled };
+    if (this.#subscriptions.size > 0) {
+      for (const subscription of this.#subscriptions) {
+        for (const event of events) {
+          if (!subscription.matches(event.name)) continue;
+          this.#outstanding++;
+          if (tracker !== undefined) tracker.remaining++;
+          const delivery: Delivery = { event, tracker };
+          const queue = subscription.queues.get(event.aggregateId);
+          if (queue !== undefined) {
+            queue.push(delivery);
+            continue;
+          }
+          subscription.queues.set(event.aggregateId, [delivery]);
+          this.#pump(subscription, event.aggregateId);
         }
-        subscription.queues.set(event.aggregateId, [event]);
-        this.#pump(subscription, event.aggregateId);
       }
     }
+    // The initial count of 1 keeps the tracker open until every delivery was queued.
+    if (tracker !== undefined && --tracker.remaining === 0) tracker.done();
   }
 
   /** Resolves when every event published so far has been handled by every subscriber. */
@@ -144,19 +165,19 @@ export class EventBus {
   #pump(subscription: Subscription, aggregateId: string): void {
     const queue = subscription.queues.get(aggregateId);
     while (queue !== undefined && queue.length > 0 && subscription.active) {
-      const event = queue[0]!;
-      const outcome = this.#invoke(subscription, event);
+      const delivery = queue[0]!;
+      const outcome = this.#invoke(subscription, delivery.event);
       if (outcome !== undefined) {
         void outcome.then(() => {
           if (!subscription.active) return;
           queue.shift();
-          this.#settle(1);
+          this.#settle(delivery);
           this.#pump(subscription, aggregateId);
         });
         return;
       }
       queue.shift();
-      this.#settle(1);
+      this.#settle(delivery);
     }
     if (queue !== undefined && queue.length === 0) subscription.queues.delete(aggregateId);
   }
@@ -235,8 +256,9 @@ export class EventBus {
     }
   }
 
-  #settle(count: number): void {
-    this.#outstanding -= count;
+  #settle(delivery: Delivery): void {
+    if (delivery.tracker !== undefined && --delivery.tracker.remaining === 0) delivery.tracker.done();
+    this.#outstanding--;
     if (this.#outstanding === 0 && this.#drainWaiters.length > 0) for (const wake of this.#drainWaiters.splice(0)) wake();
   }
 }

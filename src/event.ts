@@ -24,3 +24,6 @@ export interface StoredEvent<S extends object = JsonObject> {
   readonly commandId?: string;
   readonly metadata?: JsonObject;
 }
+
+/** Name of the tombstone event delivered by `forget` before an aggregate is erased. */
+export const FORGOTTEN_EVENT = 'asynx.forgotten';

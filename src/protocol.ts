@@ -61,7 +61,22 @@ export interface PreloadOp {
   readonly aggregateId: string;
 }
 
-export type ShardOp = CommandOp | GetOp | ExistsOp | HistoryOp | PreloadOp;
+/**
+ * First half of `forget`: returns the tombstone (the aggregate's last state)
+ * without changing anything, so the main thread can deliver it first.
+ */
+export interface ForgetOp {
+  readonly kind: 'forget';
+  readonly aggregateId: string;
+}
+
+/** Second half of `forget`: erases every event and the snapshot of the aggregate. */
+export interface EraseOp {
+  readonly kind: 'erase';
+  readonly aggregateId: string;
+}
+
+export type ShardOp = CommandOp | GetOp | ExistsOp | HistoryOp | PreloadOp | ForgetOp | EraseOp;
 
 export interface CacheCounters {
   readonly hits: number;
@@ -78,7 +93,7 @@ export interface HistoryPage {
 export type OpOutcome =
   /** A command's event is durable; the event itself comes on the event port. */
   | { readonly kind: 'committed'; readonly position: number }
-  | { readonly kind: 'value'; readonly value: JsonValue | boolean | HistoryPage | StoredEvent }
+  | { readonly kind: 'value'; readonly value: JsonValue | boolean | number | HistoryPage | StoredEvent }
   | { readonly kind: 'failed'; readonly error: WireError };
 
 export type ShardTask =

@@ -51,6 +51,8 @@ export interface ShardHandleHooks {
   /** Every committed event, in commit order, as soon as it arrives. */
   readonly onEvents: (events: StoredEvent[]) => void;
   readonly onSnapshotCorrupt: (report: { aggregateId: string; version: number; reason: string }) => void;
+  /** Delivers a tombstone; the aggregate is erased once the returned promise settles. */
+  readonly onForget: (tombstone: StoredEvent) => Promise<void>;
 }
 
 export class ShardHandle {
@@ -209,7 +211,7 @@ export class ShardHandle {
           return;
         }
       }
-      const items = this.#queue.splice(0, this.#options.maxBatch);
+      const items = this.#queue.splice(0, this.#batchLength());
       this.#wakeRoomWaiters();
       if (items.length === 0) return;
       const batchId = this.#nextBatchId++;
@@ -242,12 +244,48 @@ export class ShardHandle {
       }
       if (reply.kind !== 'batch-done') throw new Error(`unexpected reply ${reply.kind} to a batch`);
       this.metrics.cache = reply.cache;
+      const forget = items[0]!.op.kind === 'forget' ? reply.outcomes[0] : undefined;
+      if (forget?.kind === 'value') {
+        // The shard stays busy until the erase: nothing else for it may run in between.
+        await this.#finishForget(batchId, items[0]!, forget.value as StoredEvent);
+        return;
+      }
       this.#completeBatch(batchId, batch, reply.outcomes);
     } finally {
       this.#busy = false;
       this.#checkIdle();
       if (this.#queue.length > 0) this.#schedule();
     }
+  }
+
+  /** How many queued operations form the next batch: a `forget` always travels alone. */
+  #batchLength(): number {
+    const limit = Math.min(this.#options.maxBatch, this.#queue.length);
+    for (let i = 0; i < limit; i++) if (this.#queue[i]!.op.kind === 'forget') return i === 0 ? 1 : i;
+    return limit;
+  }
+
+  /** Delivers the tombstone, then erases the aggregate, then settles `forget`. */
+  async #finishForget(batchId: number, item: QueuedOp, tombstone: StoredEvent): Promise<void> {
+    await this.#hooks.onForget(tombstone);
+    let settlement: { error?: AsynxError } = {};
+    try {
+      const reply = await this.#pool.run({ kind: 'batch', batchId, ops: [{ kind: 'erase', aggregateId: tombstone.aggregateId }] });
+      const outcome = reply.kind === 'batch-done' ? reply.outcomes[0] : undefined;
+      if (outcome?.kind === 'failed') settlement = { error: fromWire(outcome.error) };
+      else if (outcome === undefined) settlement = { error: new ShardCrashedError(`shard ${this.index} was replaced before erasing; forget again`) };
+    } catch (thrown) {
+      this.#needsInit = true;
+      settlement = {
+        error: new ShardCrashedError(`shard ${this.index} worker died while erasing (${describeThrown(thrown).message}); forget again`, {
+          shard: this.index,
+          executed: 'unknown',
+        }),
+      };
+    }
+    this.#openBatches.delete(batchId);
+    if (this.#openBatches.size === 0) this.#port?.unref();
+    this.#settle(item, settlement.error, tombstone);
   }
 
   async #init(): Promise<AsynxError | undefined> {

@@ -18,7 +18,7 @@ import {
   toWire,
   type AsynxError,
 } from '../errors.js';
-import type { StoredEvent } from '../event.js';
+import { FORGOTTEN_EVENT, type StoredEvent } from '../event.js';
 import { NotJsonError, toJson, type JsonObject } from '../json.js';
 import type { CommandOp, HistoryOp, OpOutcome, ShardOp } from '../protocol.js';
 import type { AggregateLoader } from './aggregate-loader.js';
@@ -132,6 +132,20 @@ export class CommandProcessor {
             commit();
             outcomes[i] = { kind: 'value', value: this.#historyPage(op) };
             break;
+          case 'forget': {
+            commit();
+            const last = current(op.aggregateId);
+            outcomes[i] =
+              last === undefined
+                ? failed(new NotFoundError(`cannot forget ${this.#domain.aggregate} ${op.aggregateId}: it does not exist`, { aggregateId: op.aggregateId }))
+                : { kind: 'value', value: this.#tombstone(op.aggregateId, last, occurredAt) };
+            break;
+          }
+          case 'erase':
+            commit();
+            this.#cache.delete(op.aggregateId);
+            outcomes[i] = { kind: 'value', value: this.#store.erase(op.aggregateId) };
+            break;
         }
       } catch (thrown) {
         outcomes[i] = failed(isAsynxError(thrown) ? thrown : new CommandFailedError(describeThrown(thrown).message));
@@ -214,6 +228,22 @@ export class CommandProcessor {
     const outcome = this.#execute(op, opIndex, current(op.aggregateId), occurredAt, digest, batch);
     if (outcome !== undefined) this.counters.rejected++;
     return outcome;
+  }
+
+  /** The event delivered before erasure: the aggregate's last state, never stored. */
+  #tombstone(aggregateId: string, last: CachedAggregate, occurredAt: string): StoredEvent {
+    return {
+      id: randomUUID(),
+      aggregateId,
+      name: FORGOTTEN_EVENT,
+      version: last.version,
+      schemaVersion: this.#domain.schemaVersion,
+      occurredAt,
+      state: last.state,
+      previousState: last.state,
+      position: 0,
+      shard: this.#shard,
+    };
   }
 
   #historyPage(op: HistoryOp): { events: StoredEvent[]; latestVersion: number } {

@@ -104,6 +104,7 @@ export class ShardStore {
   #byCommandId: Statement<[string, string], EventRow>;
   #upsertSnapshot: Statement<[string, number, number, string]>;
   #appendAll: (events: readonly NewEvent[], snapshots: readonly NewSnapshot[]) => number[];
+  #eraseAll: (aggregateId: string) => number;
 
   constructor(options: StoreOptions) {
     this.path = options.path;
@@ -151,6 +152,13 @@ export class ShardStore {
         return positions;
       })
       .immediate;
+    const deleteEvents = db.prepare<[string]>('DELETE FROM events WHERE aggregate_id = ?');
+    const deleteSnapshot = db.prepare<[string]>('DELETE FROM snapshots WHERE aggregate_id = ?');
+    this.#eraseAll = db.transaction((aggregateId: string) => {
+      const erased = deleteEvents.run(aggregateId).changes;
+      deleteSnapshot.run(aggregateId);
+      return erased;
+    }).immediate;
   }
 
   #configure(options: StoreOptions): void {
@@ -217,6 +225,24 @@ export class ShardStore {
       throw new StorageError(`commit to ${this.path} failed: ${describeThrown(thrown).message}`, {
         file: this.path,
         ...(typeof sqliteCode === 'string' ? { sqliteCode } : {}),
+      });
+    }
+  }
+
+  /**
+   * Deletes every event and the snapshot of an aggregate and returns how many
+   * events went. With `secure_delete` the freed bytes are zeroed, and the
+   * truncating checkpoint removes the old copies from the WAL file.
+   */
+  erase(aggregateId: string): number {
+    try {
+      const erased = this.#eraseAll(aggregateId);
+      if (this.path !== ':memory:') this.#db.pragma('wal_checkpoint(TRUNCATE)');
+      return erased;
+    } catch (thrown) {
+      throw new StorageError(`erasing ${aggregateId} from ${this.path} failed: ${describeThrown(thrown).message}`, {
+        file: this.path,
+        aggregateId,
       });
     }
   }

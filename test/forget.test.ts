@@ -1,0 +1,114 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { InvalidArgumentError, NotFoundError, open, type StoredEvent } from '../dist/src/index.js';
+import { orderDomain, type Order } from '../dist/examples/order/domain.js';
+import { useTempDirs } from './support/temp-dir.js';
+
+const tempDir = useTempDirs();
+
+/** Occurrences of `marker` in every file of the data directory (shard files and WALs included). */
+function occurrences(dataDir: string, marker: string): Record<string, number> {
+  const needle = Buffer.from(marker, 'utf8');
+  const found: Record<string, number> = {};
+  for (const file of readdirSync(dataDir)) {
+    const bytes = readFileSync(join(dataDir, file));
+    let count = 0;
+    for (let at = bytes.indexOf(needle); at !== -1; at = bytes.indexOf(needle, at + 1)) count++;
+    if (count > 0) found[file] = count;
+  }
+  return found;
+}
+
+describe('forget (GDPR erasure)', () => {
+  it('delivers a tombstone with the last state, then erases every byte of the aggregate from the files', async () => {
+    const dataDir = tempDir();
+    const marker = `marker-${Date.now()}-Ödön-Street-42`;
+    const keep = 'keep-this-address-7';
+    const engine = await open({ domain: orderDomain, dataDir, shards: 1 });
+    const tombstones: StoredEvent<Order>[] = [];
+    const subscribed: string[] = [];
+    const everything: string[] = [];
+    engine.onForget(async (tombstone) => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      tombstones.push(tombstone);
+    });
+    engine.subscribe('asynx.forgotten', (event) => {
+      subscribed.push(event.aggregateId);
+    });
+    engine.subscribe('*', (event) => {
+      everything.push(event.name);
+    });
+    try {
+      await engine.send('CreateOrder', { id: 'GONE-1', total: 10, items: 1, shipTo: marker });
+      await engine.send('ConfirmOrder', { id: 'GONE-1' });
+      await engine.send('ShipOrder', { id: 'GONE-1' }); // also writes a snapshot holding the marker
+      await engine.send('CreateOrder', { id: 'KEEP-1', total: 10, items: 1, shipTo: keep });
+      expect(occurrences(dataDir, marker)).not.toEqual({});
+
+      const tombstone = await engine.forget('GONE-1');
+      expect(tombstone).toMatchObject({ name: 'asynx.forgotten', aggregateId: 'GONE-1', version: 3, state: { status: 'Shipped', ship_to: marker } });
+      // Handlers and subscribers had the tombstone before forget resolved.
+      expect(tombstones.map((t) => t.id)).toEqual([tombstone.id]);
+      expect(subscribed).toEqual(['GONE-1']);
+      expect(everything).not.toContain('asynx.forgotten');
+
+      await expect(engine.get('GONE-1')).rejects.toBeInstanceOf(NotFoundError);
+      expect(await engine.exists('GONE-1')).toBe(false);
+      const history: unknown[] = [];
+      for await (const event of engine.history('GONE-1')) history.push(event);
+      expect(history).toEqual([]);
+      expect(occurrences(dataDir, marker)).toEqual({});
+      expect(await engine.get('KEEP-1')).toMatchObject({ ship_to: keep });
+
+      // The ID can be used again, from version 1.
+      expect((await engine.send('CreateOrder', { id: 'GONE-1', total: 1, items: 1, shipTo: 'new' })).version).toBe(1);
+    } finally {
+      await engine.close();
+    }
+    expect(occurrences(dataDir, marker)).toEqual({});
+    expect(occurrences(dataDir, keep)).toEqual({ 'shard-0.db': 1 });
+    expect(existsSync(join(dataDir, 'shard-0.db'))).toBe(true);
+  });
+
+  it('runs in order with the aggregate’s other commands', async () => {
+    const engine = await open({ domain: orderDomain, dataDir: tempDir(), shards: 2 });
+    try {
+      const before = engine.send('CreateOrder', { id: 'O-1', total: 5, items: 1, shipTo: 'a' });
+      const forgotten = engine.forget('O-1');
+      const after = engine.send('CreateOrder', { id: 'O-1', total: 7, items: 2, shipTo: 'b' });
+      expect((await before).version).toBe(1);
+      expect((await forgotten).state).toMatchObject({ total: 5 });
+      expect(await after).toMatchObject({ version: 1, state: { total: 7 } });
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('rejects a missing aggregate with NotFoundError and a bad ID with InvalidArgumentError', async () => {
+    const engine = await open({ domain: orderDomain, dataDir: tempDir(), shards: 1 });
+    try {
+      await expect(engine.forget('never-was')).rejects.toBeInstanceOf(NotFoundError);
+      await expect(engine.forget('never-was')).rejects.toThrow('cannot forget Order never-was: it does not exist');
+      await expect(engine.forget('')).rejects.toBeInstanceOf(InvalidArgumentError);
+      expect(() => engine.onForget('x' as never)).toThrow(InvalidArgumentError);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('erases even when an onForget handler fails, reporting the failure', async () => {
+    const reported: unknown[] = [];
+    const engine = await open({ domain: orderDomain, dataDir: tempDir(), shards: 1, onHandlerError: (error) => reported.push(error) });
+    try {
+      engine.onForget(() => {
+        throw new Error('read model offline');
+      });
+      await engine.send('CreateOrder', { id: 'F-1', total: 5, items: 1, shipTo: 'a' });
+      await engine.forget('F-1');
+      expect(await engine.exists('F-1')).toBe(false);
+      expect(reported).toEqual([new Error('read model offline')]);
+    } finally {
+      await engine.close();
+    }
+  });
+});
