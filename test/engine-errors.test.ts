@@ -104,7 +104,7 @@ describe('errors from the domain and from bad input', () => {
     cyclic.self = cyclic;
 
     it.each([
-      ['an unknown command type', 'Decrement', { id: 'a', by: 1 }, UnknownCommandError, /unknown command type Decrement; Counter defines Increment, Misbehave/],
+      ['an unknown command type', 'Decrement', { id: 'a', by: 1 }, UnknownCommandError, /unknown command type Decrement; Counter defines Increment, Spin, Misbehave/],
       ['an empty aggregate ID', 'Increment', { id: '', by: 1 }, InvalidArgumentError, /Increment: aggregateId\(payload\): aggregate ID must not be empty/],
       ['a non-string aggregate ID', 'Increment', { id: 42, by: 1 }, InvalidArgumentError, /aggregate ID must be a string, got number/],
       ['a missing aggregate ID', 'Increment', { by: 1 }, InvalidArgumentError, /aggregate ID must be a string, got undefined/],
