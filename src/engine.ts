@@ -14,7 +14,9 @@ import {
   describeThrown,
 } from './errors.js';
 import type { StoredEvent } from './event.js';
-import { EventBus, type EventHandler, type SubscribeOptions, type SubscriberStats } from './event-bus.js';
+import { EventBus, type SubscribeOptions, type SubscriberStats } from './event-bus.js';
+import { listen, waitFor, type ListenOptions, type WaitForOptions } from './listeners.js';
+import type { EventHandler } from './subscription.js';
 import type { EventPattern } from './event-pattern.js';
 import { checkAggregateId, checkHistoryRange, checkPayload, checkSendOptions } from './input-checks.js';
 import type { JsonObject } from './json.js';
@@ -99,7 +101,7 @@ export class Engine<D extends Domain<object, object> = Domain> {
       ? await importDomain(String(given))
       : assertDomain(given, 'option domain')) as D;
     prepareDataDir(resolved.dataDir, { aggregate: domain.aggregate, shards: resolved.shards, hashScheme: HASH_SCHEME });
-    const bus = new EventBus(resolved.onHandlerError);
+    const bus = new EventBus(resolved.onHandlerError, resolved.maxPendingDeliveries);
     const forgetHandlers = new ForgetHandlers(bus, resolved.onHandlerError);
     const shards = Array.from(
       { length: resolved.shards },
@@ -122,6 +124,7 @@ export class Engine<D extends Domain<object, object> = Domain> {
             onEvents: (events) => bus.publish(events),
             onSnapshotCorrupt: (report) => resolved.onSnapshotCorrupt({ shard, ...report }),
             onForget: (tombstone) => forgetHandlers.deliver(tombstone),
+            backpressure: () => bus.backpressure(),
           },
         ),
     );
@@ -262,7 +265,28 @@ export class Engine<D extends Domain<object, object> = Domain> {
    * per aggregate in version order. Returns the unsubscribe function.
    */
   subscribe(pattern: EventPattern, handler: EventHandler<StateOf<D>>, options?: SubscribeOptions<StateOf<D>>): () => void {
-    return this.#bus.subscribe(pattern, handler, options);
+    const subscription = this.#bus.subscribe(pattern, handler, options);
+    return () => this.#bus.remove(subscription);
+  }
+
+  /**
+   * Matching events as an async iterator (`for await … of`), buffered until
+   * read. Ends after `count` events or when the loop breaks.
+   */
+  listen(pattern: EventPattern, options?: ListenOptions): AsyncIterableIterator<StoredEvent<StateOf<D>>> {
+    return listen<StateOf<D>>(this.#bus, pattern, options);
+  }
+
+  /** The next event matching `pattern`; rejects `TimeoutError` / `AbortError`. */
+  waitFor(pattern: EventPattern, options?: WaitForOptions): Promise<StoredEvent<StateOf<D>>> {
+    return waitFor<StateOf<D>>(this.#bus, pattern, options);
+  }
+
+  /** Like `send`, but resolves only after every subscriber has handled the event. */
+  async sendAndWait<K extends CommandName<D>>(type: K, payload: PayloadOf<D, K>, options?: SendOptions): Promise<StoredEvent<StateOf<D>>> {
+    const event = await this.send(type, payload, options);
+    await this.#bus.whenHandled(event);
+    return event;
   }
 
   /** Resolves when every accepted command has settled and every event published so far was handled. */

@@ -76,6 +76,11 @@ export class ShardCrashedError extends AsynxError {
   }
 }
 
+/** A wait (`waitFor`) ran past its `timeoutMs`. */
+export class TimeoutError extends AsynxError {
+  readonly code = 'TIMEOUT';
+}
+
 /** The command type is not defined by the domain. */
 export class UnknownCommandError extends AsynxError {
   readonly code = 'UNKNOWN_COMMAND';
@@ -121,6 +126,7 @@ const errorClasses = {
   StorageError,
   InvalidArgumentError,
   IdempotencyConflictError,
+  TimeoutError,
 } as const;
 
 export type AsynxErrorName = keyof typeof errorClasses;

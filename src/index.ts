@@ -15,8 +15,10 @@ export type {
 } from './domain.js';
 export type { StoredEvent } from './event.js';
 export type { EngineOptions, SnapshotCorruptReport } from './options.js';
-export type { EventHandler, HandlerContext, SubscribeOptions, SubscriberStats } from './event-bus.js';
-export { HandlerTimeoutError } from './event-bus.js';
+export type { SubscribeOptions, SubscriberStats } from './event-bus.js';
+export type { EventHandler, Fallback, HandlerContext } from './subscription.js';
+export { HandlerTimeoutError } from './subscription.js';
+export type { ListenOptions, WaitForOptions } from './listeners.js';
 export type { EventPattern } from './event-pattern.js';
 export type { JsonObject, JsonPrimitive, JsonValue } from './json.js';
 export type { LatencySummary } from './shard-metrics.js';
@@ -35,6 +37,7 @@ export {
   ShardCrashedError,
   ShuttingDownError,
   StorageError,
+  TimeoutError,
   UnknownCommandError,
   ValidationError,
   isAsynxError,

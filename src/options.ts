@@ -55,6 +55,12 @@ export interface EngineOptions<D extends Domain<object, object>> {
    * @default 0
    */
   readonly snapshotEvery?: number;
+  /**
+   * Unsettled subscriber deliveries above which shards hold their next batch
+   * until subscribers have caught up to half of it (backpressure from slow subscribers).
+   * @default 100000
+   */
+  readonly maxPendingDeliveries?: number;
   /** Largest accepted payload, measured as its JSON text in UTF-8 bytes. @default 1048576 (1 MiB) */
   readonly maxPayloadBytes?: number;
   /** V8 heap limits for each shard worker; a worker that exceeds them is restarted. @default Node's defaults */
@@ -78,6 +84,7 @@ export interface ResolvedOptions {
   readonly cacheSize: number;
   readonly snapshotEvery: number;
   readonly maxPayloadBytes: number;
+  readonly maxPendingDeliveries: number;
   readonly workerResourceLimits: ResourceLimits | undefined;
   readonly onHandlerError: (error: unknown, event: StoredEvent, subscription: string) => void;
   readonly onSnapshotCorrupt: (report: SnapshotCorruptReport) => void;
@@ -85,7 +92,7 @@ export interface ResolvedOptions {
 
 const KNOWN_OPTIONS = [
   'domain', 'dataDir', 'shards', 'synchronous', 'queueDepth', 'onFull', 'maxBatch', 'cacheSize', 'snapshotEvery',
-  'maxPayloadBytes', 'workerResourceLimits', 'onHandlerError', 'onSnapshotCorrupt',
+  'maxPayloadBytes', 'maxPendingDeliveries', 'workerResourceLimits', 'onHandlerError', 'onSnapshotCorrupt',
 ] as const;
 
 function editDistance(a: string, b: string): number {
@@ -186,6 +193,7 @@ export function resolveOptions(raw: unknown): ResolvedOptions {
     cacheSize: integerOption(options, 'cacheSize', 10_000, 0, 100_000_000),
     snapshotEvery: integerOption(options, 'snapshotEvery', 0, 0, 1_000_000_000),
     maxPayloadBytes: integerOption(options, 'maxPayloadBytes', 1_048_576, 1, 256 * 1_048_576),
+    maxPendingDeliveries: integerOption(options, 'maxPendingDeliveries', 100_000, 1, 100_000_000),
     workerResourceLimits: limits as ResourceLimits | undefined,
     onHandlerError: functionOption(options, 'onHandlerError', (error: unknown, event: StoredEvent, subscription: string) => {
       console.error(`asynx: handler of subscription ${subscription} failed on ${event.name} v${event.version} of ${event.aggregateId}:`, error);

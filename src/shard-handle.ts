@@ -51,6 +51,8 @@ export interface ShardHandleHooks {
   /** Every committed event, in commit order, as soon as it arrives. */
   readonly onEvents: (events: StoredEvent[]) => void;
   readonly onSnapshotCorrupt: (report: { aggregateId: string; version: number; reason: string }) => void;
+  /** `undefined` when the bus can take more events; otherwise resolves when it can. */
+  readonly backpressure: () => Promise<void> | undefined;
   /** Delivers a tombstone; the aggregate is erased once the returned promise settles. */
   readonly onForget: (tombstone: StoredEvent) => Promise<void>;
 }
@@ -211,6 +213,8 @@ export class ShardHandle {
           return;
         }
       }
+      const relief = this.#hooks.backpressure();
+      if (relief !== undefined) await relief;
       const items = this.#queue.splice(0, this.#batchLength());
       this.#wakeRoomWaiters();
       if (items.length === 0) return;

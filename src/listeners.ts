@@ -1,0 +1,119 @@
+/**
+ * Waiting on the bus: `listen` as an async iterator and `waitFor` as a
+ * promise, both built on ordinary subscriptions that remove themselves.
+ */
+import { InvalidArgumentError, TimeoutError, AbortError } from './errors.js';
+import type { EventBus } from './event-bus.js';
+import type { StoredEvent } from './event.js';
+import type { EventPattern } from './event-pattern.js';
+import { isPlainObject } from './json.js';
+import { rejectUnknownKeys } from './options.js';
+
+export interface ListenOptions {
+  /** End after this many events. @default unlimited (end with `return()` or `break`) */
+  readonly count?: number;
+}
+
+export interface WaitForOptions {
+  /** Reject with `TimeoutError` after this long. @default no limit */
+  readonly timeoutMs?: number;
+  /** Reject with `AbortError` when it fires. */
+  readonly signal?: AbortSignal;
+}
+
+function checkOptions(options: unknown, known: string[], call: string): Record<string, unknown> {
+  if (options === undefined) return {};
+  if (!isPlainObject(options)) throw new InvalidArgumentError(`${call}: options must be an object`);
+  rejectUnknownKeys(options, known, `${call} option`, InvalidArgumentError);
+  return options;
+}
+
+/**
+ * Matching events as an async iterator, in arrival order. Events are
+ * buffered until read; the subscription ends after `count` events, on
+ * `return()` (a `break` out of `for await`), or never.
+ */
+export function listen<S extends object>(bus: EventBus, pattern: EventPattern, options?: ListenOptions): AsyncIterableIterator<StoredEvent<S>> {
+  const { count } = checkOptions(options, ['count'], 'listen');
+  if (count !== undefined && (typeof count !== 'number' || !Number.isInteger(count) || count < 1)) {
+    throw new InvalidArgumentError(`listen option count must be an integer >= 1, got ${String(count)}`);
+  }
+  const limit = (count as number | undefined) ?? Number.POSITIVE_INFINITY;
+  const buffered: StoredEvent<S>[] = [];
+  const readers: Array<(result: IteratorResult<StoredEvent<S>>) => void> = [];
+  let received = 0;
+  let ended = false;
+  const subscription = bus.subscribe<S>(
+    pattern,
+    (event) => {
+      if (ended || received >= limit) return;
+      received++;
+      const reader = readers.shift();
+      if (reader === undefined) buffered.push(event);
+      else reader({ value: event, done: false });
+      if (received >= limit) stop();
+    },
+    { name: `listen(${String(pattern)})` },
+  );
+  function stop(): void {
+    if (subscription.active) bus.remove(subscription);
+    ended = true;
+    if (buffered.length === 0) for (const reader of readers.splice(0)) reader({ value: undefined, done: true });
+  }
+  const iterator: AsyncIterableIterator<StoredEvent<S>> = {
+    next(): Promise<IteratorResult<StoredEvent<S>>> {
+      const event = buffered.shift();
+      if (event !== undefined) return Promise.resolve({ value: event, done: false });
+      if (ended) return Promise.resolve({ value: undefined, done: true });
+      return new Promise((resolve) => readers.push(resolve));
+    },
+    return(): Promise<IteratorResult<StoredEvent<S>>> {
+      buffered.length = 0;
+      stop();
+      return Promise.resolve({ value: undefined, done: true });
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return iterator;
+}
+
+/** The next matching event; `TimeoutError` after `timeoutMs`, `AbortError` when `signal` fires. */
+export function waitFor<S extends object>(bus: EventBus, pattern: EventPattern, options?: WaitForOptions): Promise<StoredEvent<S>> {
+  const { timeoutMs, signal } = checkOptions(options, ['timeoutMs', 'signal'], 'waitFor');
+  if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs > 0))) {
+    throw new InvalidArgumentError(`waitFor option timeoutMs must be a positive number, got ${String(timeoutMs)}`);
+  }
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidArgumentError('waitFor option signal must be an AbortSignal');
+  const abortSignal = signal as AbortSignal | undefined;
+  if (abortSignal?.aborted === true) return Promise.reject(new AbortError(`waitFor(${String(pattern)}): the signal was already aborted`));
+  return new Promise((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const finish = (): void => {
+      if (timer !== undefined) clearTimeout(timer);
+      abortSignal?.removeEventListener('abort', onAbort);
+      if (subscription.active) bus.remove(subscription);
+    };
+    const onAbort = (): void => {
+      finish();
+      reject(new AbortError(`waitFor(${String(pattern)}) was aborted`));
+    };
+    const subscription = bus.subscribe<S>(
+      pattern,
+      (event) => {
+        if (!subscription.active) return;
+        finish();
+        resolve(event);
+      },
+      { name: `waitFor(${String(pattern)})` },
+    );
+    abortSignal?.addEventListener('abort', onAbort, { once: true });
+    if (timeoutMs !== undefined) {
+      timer = setTimeout(() => {
+        finish();
+        reject(new TimeoutError(`waitFor(${String(pattern)}) saw no matching event within ${String(timeoutMs)} ms`, { timeoutMs: timeoutMs as number }));
+      }, timeoutMs as number);
+    }
+  });
+}

@@ -1,0 +1,211 @@
+/**
+ * One subscriber on the bus: its pattern, its handler, and a queue per
+ * aggregate. Each aggregate's events reach the handler one at a time, in the
+ * order offered; a returned promise is awaited before the next event of that
+ * aggregate. Failures and timeouts go to the fallback, then the error hook.
+ */
+import type { StoredEvent } from './event.js';
+import type { EventMatcher } from './event-pattern.js';
+import type { JsonObject } from './json.js';
+
+export interface HandlerContext {
+  /** Fires when the handler exceeds its subscription's `timeoutMs`. */
+  readonly signal: AbortSignal;
+}
+
+export type EventHandler<S extends object = JsonObject> = (event: StoredEvent<S>, context: HandlerContext) => void | Promise<void>;
+
+export type Fallback<S extends object = JsonObject> = (error: unknown, event: StoredEvent<S>) => void | Promise<void>;
+
+export type HandlerErrorHook = (error: unknown, event: StoredEvent, subscription: string) => void;
+
+/** The handler did not settle within the subscription's `timeoutMs`. */
+export class HandlerTimeoutError extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`handler did not settle within ${timeoutMs} ms`);
+  }
+}
+
+/** One event waiting for, or in, one subscriber's handler. */
+export interface Delivery {
+  readonly event: StoredEvent;
+  /** Runs once the handler (and any fallback) settled, or the subscriber left. */
+  readonly onSettled?: () => void;
+  /** Callers of `whenHandled` waiting on this delivery. */
+  waiters?: Array<() => void>;
+}
+
+export interface SubscriptionSettings {
+  readonly name: string;
+  readonly matches: EventMatcher;
+  readonly handler: EventHandler<object>;
+  readonly timeoutMs: number | undefined;
+  readonly fallback: Fallback<object> | undefined;
+}
+
+export interface SubscriptionHooks {
+  readonly onHandlerError: HandlerErrorHook;
+  /** Every delivery that settles, for the bus's drain and backpressure counts. */
+  readonly onSettled: () => void;
+}
+
+const NEVER_ABORTED = new AbortController().signal;
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+export class Subscription {
+  readonly name: string;
+  readonly matches: EventMatcher;
+  readonly #settings: SubscriptionSettings;
+  readonly #hooks: SubscriptionHooks;
+  readonly #queues = new Map<string, Delivery[]>();
+  active = true;
+  delivered = 0;
+  failed = 0;
+  pending = 0;
+
+  constructor(settings: SubscriptionSettings, hooks: SubscriptionHooks) {
+    this.name = settings.name;
+    this.matches = settings.matches;
+    this.#settings = settings;
+    this.#hooks = hooks;
+  }
+
+  /**
+   * Offers a live event. Returns whether a delivery was queued (the bus
+   * counts it until settled).
+   */
+  offer(event: StoredEvent, onSettled?: () => void): boolean {
+    if (!this.active || !this.matches(event.name)) return false;
+    this.enqueue(onSettled === undefined ? { event } : { event, onSettled });
+    return true;
+  }
+
+  enqueue(delivery: Delivery): void {
+    this.pending++;
+    const aggregateId = delivery.event.aggregateId;
+    const queue = this.#queues.get(aggregateId);
+    if (queue !== undefined) {
+      queue.push(delivery);
+      return;
+    }
+    this.#queues.set(aggregateId, [delivery]);
+    this.#pump(aggregateId);
+  }
+
+  /** Resolves once this subscriber has handled `event`, at once when it is not queued here. */
+  whenHandled(event: Pick<StoredEvent, 'id' | 'aggregateId'>): Promise<void> | undefined {
+    const delivery = this.#queues.get(event.aggregateId)?.find((d) => d.event.id === event.id);
+    if (delivery === undefined) return undefined;
+    return new Promise((resolve) => (delivery.waiters ??= []).push(resolve));
+  }
+
+  /** Stops delivery; queued events are dropped (they stay stored). */
+  close(): void {
+    if (!this.active) return;
+    this.active = false;
+    for (const queue of this.#queues.values()) for (const delivery of queue) this.#settle(delivery);
+    this.#queues.clear();
+  }
+
+  #pump(aggregateId: string): void {
+    const queue = this.#queues.get(aggregateId);
+    while (queue !== undefined && queue.length > 0 && this.active) {
+      const delivery = queue[0]!;
+      const outcome = this.#invoke(delivery.event);
+      if (outcome !== undefined) {
+        void outcome.then(() => {
+          // close() already settled everything that was queued.
+          if (!this.active) return;
+          queue.shift();
+          this.#settle(delivery);
+          this.#pump(aggregateId);
+        });
+        return;
+      }
+      queue.shift();
+      this.#settle(delivery);
+    }
+    if (queue !== undefined && queue.length === 0) this.#queues.delete(aggregateId);
+  }
+
+  #settle(delivery: Delivery): void {
+    this.pending--;
+    delivery.onSettled?.();
+    if (delivery.waiters !== undefined) for (const wake of delivery.waiters) wake();
+    this.#hooks.onSettled();
+  }
+
+  /** Runs the handler; returns a promise only when it must be awaited. Never rejects. */
+  #invoke(event: StoredEvent): Promise<void> | undefined {
+    const { handler, timeoutMs } = this.#settings;
+    const controller = timeoutMs === undefined ? undefined : new AbortController();
+    let result: unknown;
+    try {
+      result = handler(event, { signal: controller?.signal ?? NEVER_ABORTED });
+    } catch (thrown) {
+      return this.#fail(event, thrown);
+    }
+    if (!isThenable(result)) {
+      this.delivered++;
+      return undefined;
+    }
+    const handled = Promise.resolve(result).then(
+      () => {
+        this.delivered++;
+      },
+      (thrown: unknown) => this.#fail(event, thrown),
+    );
+    if (controller === undefined || timeoutMs === undefined) return handled;
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        const timeout = new HandlerTimeoutError(timeoutMs);
+        controller.abort(timeout);
+        // A hung handler must not hold up this aggregate: move on after the fallback.
+        void (this.#fail(event, timeout) ?? Promise.resolve()).then(resolve);
+      }, timeoutMs);
+      void handled.then(() => {
+        if (controller.signal.aborted) return;
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  #fail(event: StoredEvent, error: unknown): Promise<void> | undefined {
+    this.failed++;
+    const report = (reported: unknown, name: string): void => {
+      try {
+        this.#hooks.onHandlerError(reported, event, name);
+      } catch {
+        // An error hook that throws must not stop delivery.
+      }
+    };
+    const fallback = this.#settings.fallback;
+    if (fallback === undefined) {
+      report(error, this.name);
+      return undefined;
+    }
+    let result: unknown;
+    try {
+      result = fallback(error, event);
+    } catch (fallbackError) {
+      report(error, this.name);
+      report(fallbackError, `${this.name} (fallback)`);
+      return undefined;
+    }
+    if (!isThenable(result)) {
+      report(error, this.name);
+      return undefined;
+    }
+    return Promise.resolve(result).then(
+      () => report(error, this.name),
+      (fallbackError: unknown) => {
+        report(error, this.name);
+        report(fallbackError, `${this.name} (fallback)`);
+      },
+    );
+  }
+}
