@@ -125,6 +125,8 @@ export class Subscription {
         });
         return;
       }
+      // A handler that unsubscribed its own subscription: close() settled the queue.
+      if (!this.active) return;
       queue.shift();
       this.#settle(delivery);
     }

@@ -1,0 +1,205 @@
+import { AbortError, HandlerTimeoutError, TimeoutError, open, type Engine, type StoredEvent } from '../dist/src/index.js';
+import { counterDomain, type Counter } from '../dist/test/fixtures/counter-domain.js';
+import { useTempDirs } from './support/temp-dir.js';
+
+const tempDir = useTempDirs();
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('live subscriptions', () => {
+  let engine: Engine<typeof counterDomain>;
+  beforeEach(async () => {
+    engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 3, onHandlerError: () => undefined });
+  });
+  afterEach(() => engine.close());
+
+  it('100 aggregates × 50 commands sent concurrently: every subscriber sees each aggregate’s versions in order', async () => {
+    const seen = [new Map<string, number[]>(), new Map<string, number[]>(), new Map<string, number[]>()];
+    engine.subscribe('Incremented', (e) => void seen[0]!.set(e.aggregateId, [...(seen[0]!.get(e.aggregateId) ?? []), e.version]));
+    engine.subscribe(/^Incr/, async (e) => {
+      if (e.version % 7 === 0) await sleep(1);
+      seen[1]!.set(e.aggregateId, [...(seen[1]!.get(e.aggregateId) ?? []), e.version]);
+    });
+    engine.subscribe('*', async (e) => {
+      await Promise.resolve();
+      seen[2]!.set(e.aggregateId, [...(seen[2]!.get(e.aggregateId) ?? []), e.version]);
+    });
+    const sends: Promise<unknown>[] = [];
+    for (let round = 0; round < 50; round++) for (let a = 0; a < 100; a++) sends.push(engine.send('Increment', { id: `a${a}`, by: 1 }));
+    await Promise.all(sends);
+    await engine.drain();
+    const expected = Array.from({ length: 50 }, (_, i) => i + 1);
+    for (const map of seen) {
+      expect(map.size).toBe(100);
+      for (const versions of map.values()) expect(versions).toEqual(expected);
+    }
+    expect(engine.stats().bus.subscribers.map((s) => [s.delivered, s.failed, s.pending])).toEqual([
+      [5000, 0, 0],
+      [5000, 0, 0],
+      [5000, 0, 0],
+    ]);
+  });
+
+  it('on timeout fires the handler’s signal, runs the fallback and the error hook, and keeps delivering', async () => {
+    const reported: Array<[unknown, string]> = [];
+    const local = await open({
+      domain: counterDomain,
+      dataDir: tempDir(),
+      shards: 1,
+      onHandlerError: (error, _event, name) => reported.push([error, name]),
+    });
+    const aborted: number[] = [];
+    const fallbacks: Array<[string, number]> = [];
+    const handled: number[] = [];
+    local.subscribe(
+      'Incremented',
+      async (event, { signal }) => {
+        if (event.version === 2) {
+          await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
+          aborted.push(event.version);
+          return;
+        }
+        handled.push(event.version);
+      },
+      {
+        name: 'slow-projection',
+        timeoutMs: 50,
+        fallback: (error, event) => {
+          fallbacks.push([(error as Error).constructor.name, event.version]);
+        },
+      },
+    );
+    try {
+      for (let i = 0; i < 4; i++) await local.send('Increment', { id: 't', by: 1 });
+      await local.drain();
+      expect(aborted).toEqual([2]);
+      expect(fallbacks).toEqual([['HandlerTimeoutError', 2]]);
+      expect(handled).toEqual([1, 3, 4]);
+      expect(reported).toHaveLength(1);
+      expect(reported[0]![0]).toBeInstanceOf(HandlerTimeoutError);
+      expect(reported[0]![1]).toBe('slow-projection');
+    } finally {
+      await local.close();
+    }
+  });
+
+  it('isolates a throwing handler from other subscribers and later events', async () => {
+    const good: number[] = [];
+    let fallbackCalls = 0;
+    engine.subscribe('Incremented', (e) => {
+      if (e.version === 1) throw new Error('projection bug');
+    }, { fallback: () => void fallbackCalls++ });
+    engine.subscribe('Incremented', (e) => void good.push(e.version));
+    await engine.send('Increment', { id: 'i', by: 1 });
+    await engine.send('Increment', { id: 'i', by: 1 });
+    await engine.drain();
+    expect(good).toEqual([1, 2]);
+    expect(fallbackCalls).toBe(1);
+    expect(engine.stats().bus.subscribers[0]).toMatchObject({ delivered: 1, failed: 1 });
+  });
+
+  it('stops delivering after unsubscribe', async () => {
+    const seen: number[] = [];
+    const unsubscribe = engine.subscribe('Incremented', (e) => void seen.push(e.version));
+    await engine.send('Increment', { id: 'u', by: 1 });
+    unsubscribe();
+    unsubscribe();
+    await engine.send('Increment', { id: 'u', by: 1 });
+    await engine.drain();
+    expect(seen).toEqual([1]);
+  });
+
+  it('sendAndWait resolves only after the event’s handlers settled', async () => {
+    const projected = new Map<string, number>();
+    engine.subscribe('Incremented', async (e: StoredEvent<Counter>) => {
+      await sleep(20);
+      projected.set(e.aggregateId, e.state.count);
+    });
+    const event = await engine.sendAndWait('Increment', { id: 'sw', by: 3 });
+    expect(projected.get('sw')).toBe(3);
+    expect(event.state.count).toBe(3);
+  });
+
+  it('listen yields matching events and ends after count', async () => {
+    const iterator = engine.listen('Incremented', { count: 3 });
+    const sending = (async () => {
+      for (let i = 0; i < 5; i++) await engine.send('Increment', { id: 'l', by: 1 });
+    })();
+    const versions: number[] = [];
+    for await (const event of iterator) versions.push(event.version);
+    expect(versions).toEqual([1, 2, 3]);
+    await sending;
+    await engine.drain();
+    expect(engine.stats().bus.subscribers).toEqual([]);
+  });
+
+  it('listen ends when the loop breaks, and unsubscribes', async () => {
+    const sends = Promise.all(Array.from({ length: 4 }, () => engine.send('Increment', { id: 'lb', by: 1 })));
+    const versions: number[] = [];
+    for await (const event of engine.listen('Incremented')) {
+      versions.push(event.version);
+      if (versions.length === 2) break;
+    }
+    await sends;
+    expect(versions).toEqual([1, 2]);
+    expect(engine.stats().bus.subscribers).toEqual([]);
+    expect(() => engine.listen('Incremented', { count: 0 })).toThrow(/count must be an integer >= 1/);
+  });
+
+  it('waitFor resolves with the next match, or rejects TimeoutError / AbortError', async () => {
+    const next = engine.waitFor('Spun');
+    await engine.send('Increment', { id: 'w', by: 1 });
+    await engine.send('Spin', { id: 'w', ms: 0 });
+    expect(await next).toMatchObject({ name: 'Spun', aggregateId: 'w' });
+
+    const timedOut = engine.waitFor('Never', { timeoutMs: 30 });
+    await expect(timedOut).rejects.toBeInstanceOf(TimeoutError);
+    await expect(timedOut).rejects.toThrow('waitFor(Never) saw no matching event within 30 ms');
+
+    const controller = new AbortController();
+    const aborted = engine.waitFor('Never', { signal: controller.signal });
+    controller.abort();
+    await expect(aborted).rejects.toBeInstanceOf(AbortError);
+    expect(engine.stats().bus.subscribers).toEqual([]);
+  });
+
+  it('drain waits for slow async handlers of everything sent before it', async () => {
+    let finished = 0;
+    engine.subscribe('Incremented', async () => {
+      await sleep(5);
+      finished++;
+    });
+    for (let i = 0; i < 10; i++) void engine.send('Increment', { id: `d${i}`, by: 1 });
+    await engine.drain();
+    expect(finished).toBe(10);
+  });
+});
+
+describe('backpressure from a slow subscriber', () => {
+  it('holds shard batches while too many deliveries are pending, so memory stays bounded', async () => {
+    const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1, maxPendingDeliveries: 50, maxBatch: 10 });
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let peak = 0;
+    const pending = () => engine.stats().bus.subscribers[0]!.pending;
+    engine.subscribe('Incremented', async () => {
+      peak = Math.max(peak, pending());
+      await gate;
+    });
+    try {
+      // One aggregate per command: the handler runs for all of them at once, and all wait on the gate.
+      const sends = Array.from({ length: 300 }, (_, i) => engine.send('Increment', { id: `bp${i}`, by: 1 }));
+      await sleep(300);
+      const committedWhileBlocked = engine.stats().shards[0]!.committed;
+      expect(committedWhileBlocked).toBeGreaterThanOrEqual(50);
+      expect(committedWhileBlocked).toBeLessThanOrEqual(70);
+      release();
+      await Promise.all(sends);
+      await engine.drain();
+      expect(engine.stats().shards[0]!.committed).toBe(300);
+      expect(peak).toBeLessThanOrEqual(70);
+    } finally {
+      release();
+      await engine.close();
+    }
+  });
+});
