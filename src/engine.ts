@@ -23,6 +23,7 @@ import type { JsonObject } from './json.js';
 import { resolveOptions, type EngineOptions, type ResolvedOptions } from './options.js';
 import type { CacheCounters, HistoryPage, ShardOp } from './protocol.js';
 import { HASH_SCHEME, shardFor } from './router.js';
+import { DurableRegistry, type DurableOptions } from './durable-registry.js';
 import { ForgetHandlers } from './forget-handlers.js';
 import { ShardHandle } from './shard-handle.js';
 import { BATCH_SIZE_BUCKETS, type LatencySummary } from './shard-metrics.js';
@@ -82,6 +83,7 @@ export class Engine<D extends Domain<object, object> = Domain> {
   readonly #shards: ShardHandle[];
   readonly #bus: EventBus;
   readonly #forgetHandlers: ForgetHandlers;
+  readonly #durables: DurableRegistry;
   #closing: Promise<void> | undefined;
 
   private constructor(domain: D, options: ResolvedOptions, shards: ShardHandle[], bus: EventBus, forgetHandlers: ForgetHandlers) {
@@ -90,6 +92,16 @@ export class Engine<D extends Domain<object, object> = Domain> {
     this.#shards = shards;
     this.#bus = bus;
     this.#forgetHandlers = forgetHandlers;
+    this.#durables = new DurableRegistry(
+      bus,
+      {
+        run: (shard, op) => shards[shard]!.enqueue(op),
+        countDelivery: () => bus.countDelivery(),
+        lastPosition: (shard) => shards[shard]!.lastPosition,
+      },
+      shards.length,
+      options.checkpointIntervalMs,
+    );
   }
 
   /** Validates the options, prepares the data directory and starts every shard. */
@@ -264,7 +276,14 @@ export class Engine<D extends Domain<object, object> = Domain> {
    * Calls `handler` for every committed event whose name matches `pattern`,
    * per aggregate in version order. Returns the unsubscribe function.
    */
-  subscribe(pattern: EventPattern, handler: EventHandler<StateOf<D>>, options?: SubscribeOptions<StateOf<D>>): () => void {
+  subscribe(
+    pattern: EventPattern,
+    handler: EventHandler<StateOf<D>>,
+    options?: SubscribeOptions<StateOf<D>> | DurableOptions<StateOf<D>>,
+  ): () => void {
+    if (options !== undefined && options !== null && typeof options === 'object' && 'durable' in options) {
+      return this.#durables.subscribe(pattern, handler, options);
+    }
     const subscription = this.#bus.subscribe(pattern, handler, options);
     return () => this.#bus.remove(subscription);
   }
@@ -291,6 +310,7 @@ export class Engine<D extends Domain<object, object> = Domain> {
 
   /** Resolves when every accepted command has settled and every event published so far was handled. */
   async drain(): Promise<void> {
+    await this.#durables.ready();
     await Promise.all(this.#shards.map((s) => s.whenIdle()));
     await this.#bus.drain();
   }
@@ -314,7 +334,7 @@ export class Engine<D extends Domain<object, object> = Domain> {
           cache: m.cache,
         };
       }),
-      bus: { published: this.#bus.published, subscribers: this.#bus.stats() },
+      bus: { published: this.#bus.published, subscribers: this.#bus.stats(this.#shards.length) },
     };
   }
 
@@ -338,11 +358,13 @@ export class Engine<D extends Domain<object, object> = Domain> {
       const finished = await Promise.race([this.drain().then(() => 'done' as const), timedOut]);
       clearTimeout(timer);
       if (finished === 'timeout') {
+        this.#durables.stop();
         const error = new ShuttingDownError(`close() timed out after ${timeoutMs} ms before this operation ran`, { executed: false });
         for (const shard of this.#shards) shard.rejectQueued(error);
         await Promise.all(this.#shards.map((s) => s.destroy()));
         return;
       }
+      await this.#durables.close();
       await Promise.all(this.#shards.map((s) => s.close()));
     })();
     return this.#closing;
@@ -351,6 +373,7 @@ export class Engine<D extends Domain<object, object> = Domain> {
   /** Stops every worker now; anything unfinished rejects with `ShuttingDownError`. */
   async destroy(): Promise<void> {
     this.#closing ??= Promise.resolve();
+    this.#durables.stop();
     await Promise.all(this.#shards.map((s) => s.destroy()));
   }
 

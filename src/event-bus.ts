@@ -11,6 +11,7 @@ import type { StoredEvent } from './event.js';
 import { compilePattern, type EventPattern } from './event-pattern.js';
 import type { JsonObject } from './json.js';
 import { rejectUnknownKeys } from './options.js';
+import { DurableSubscription } from './durable-subscription.js';
 import { Subscription, type EventHandler, type Fallback, type HandlerErrorHook } from './subscription.js';
 
 export interface SubscribeOptions<S extends object = JsonObject> {
@@ -28,6 +29,16 @@ export interface SubscriberStats {
   readonly failed: number;
   /** Events queued for this subscriber and not yet handled. */
   readonly pending: number;
+  /**
+   * Per shard, how far behind the subscriber is: for a durable subscription the
+   * positions between its checkpoint and the shard's last commit, otherwise the
+   * events from that shard waiting for the handler.
+   */
+  readonly lag: number[];
+  /** The durable subscription's name, when it is one. */
+  readonly durable?: string;
+  /** Per shard, the position up to which every event was handled (durable only). */
+  readonly checkpoints?: number[];
 }
 
 const SUBSCRIBE_OPTIONS = ['name', 'timeoutMs', 'fallback'];
@@ -141,8 +152,12 @@ export class EventBus {
     return new Promise((resolve) => this.#reliefWaiters.push(resolve));
   }
 
-  stats(): SubscriberStats[] {
-    return [...this.#subscriptions].map((s) => ({ name: s.name, delivered: s.delivered, failed: s.failed, pending: s.pending }));
+  stats(shards: number): SubscriberStats[] {
+    return [...this.#subscriptions].map((s) => {
+      const base = { name: s.name, delivered: s.delivered, failed: s.failed, pending: s.pending };
+      if (s instanceof DurableSubscription) return { ...base, lag: s.lag(), durable: s.durableName, checkpoints: s.checkpoints() };
+      return { ...base, lag: Array.from({ length: shards }, (_, i) => s.pendingByShard[i] ?? 0) };
+    });
   }
 
   #settled(): void {

@@ -19,6 +19,8 @@ export type { SubscribeOptions, SubscriberStats } from './event-bus.js';
 export type { EventHandler, Fallback, HandlerContext } from './subscription.js';
 export { HandlerTimeoutError } from './subscription.js';
 export type { ListenOptions, WaitForOptions } from './listeners.js';
+export type { DurableOptions } from './durable-registry.js';
+export type { DurableStart } from './durable-subscription.js';
 export type { EventPattern } from './event-pattern.js';
 export type { JsonObject, JsonPrimitive, JsonValue } from './json.js';
 export type { LatencySummary } from './shard-metrics.js';

@@ -61,6 +61,8 @@ export interface EngineOptions<D extends Domain<object, object>> {
    * @default 100000
    */
   readonly maxPendingDeliveries?: number;
+  /** How often durable subscriptions save their checkpoints (also saved on close). @default 1000 */
+  readonly checkpointIntervalMs?: number;
   /** Largest accepted payload, measured as its JSON text in UTF-8 bytes. @default 1048576 (1 MiB) */
   readonly maxPayloadBytes?: number;
   /** V8 heap limits for each shard worker; a worker that exceeds them is restarted. @default Node's defaults */
@@ -85,6 +87,7 @@ export interface ResolvedOptions {
   readonly snapshotEvery: number;
   readonly maxPayloadBytes: number;
   readonly maxPendingDeliveries: number;
+  readonly checkpointIntervalMs: number;
   readonly workerResourceLimits: ResourceLimits | undefined;
   readonly onHandlerError: (error: unknown, event: StoredEvent, subscription: string) => void;
   readonly onSnapshotCorrupt: (report: SnapshotCorruptReport) => void;
@@ -92,7 +95,7 @@ export interface ResolvedOptions {
 
 const KNOWN_OPTIONS = [
   'domain', 'dataDir', 'shards', 'synchronous', 'queueDepth', 'onFull', 'maxBatch', 'cacheSize', 'snapshotEvery',
-  'maxPayloadBytes', 'maxPendingDeliveries', 'workerResourceLimits', 'onHandlerError', 'onSnapshotCorrupt',
+  'maxPayloadBytes', 'maxPendingDeliveries', 'checkpointIntervalMs', 'workerResourceLimits', 'onHandlerError', 'onSnapshotCorrupt',
 ] as const;
 
 function editDistance(a: string, b: string): number {
@@ -194,6 +197,7 @@ export function resolveOptions(raw: unknown): ResolvedOptions {
     snapshotEvery: integerOption(options, 'snapshotEvery', 0, 0, 1_000_000_000),
     maxPayloadBytes: integerOption(options, 'maxPayloadBytes', 1_048_576, 1, 256 * 1_048_576),
     maxPendingDeliveries: integerOption(options, 'maxPendingDeliveries', 100_000, 1, 100_000_000),
+    checkpointIntervalMs: integerOption(options, 'checkpointIntervalMs', 1_000, 10, 3_600_000),
     workerResourceLimits: limits as ResourceLimits | undefined,
     onHandlerError: functionOption(options, 'onHandlerError', (error: unknown, event: StoredEvent, subscription: string) => {
       console.error(`asynx: handler of subscription ${subscription} failed on ${event.name} v${event.version} of ${event.aggregateId}:`, error);

@@ -8,6 +8,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { WireError } from './errors.js';
 import type { StoredEvent } from './event.js';
 import type { JsonObject, JsonValue } from './json.js';
+import type { LogPage } from './shard/log-reader.js';
 
 export type SynchronousMode = 'full' | 'normal';
 
@@ -76,7 +77,42 @@ export interface EraseOp {
   readonly aggregateId: string;
 }
 
-export type ShardOp = CommandOp | GetOp | ExistsOp | HistoryOp | PreloadOp | ForgetOp | EraseOp;
+/** A page of the shard's log after a position, for a durable subscription. */
+export interface ReadLogOp {
+  readonly kind: 'read-log';
+  readonly afterPosition: number;
+  readonly limit: number;
+}
+
+/** A durable subscription's saved position and the shard's head position. */
+export interface ReadCheckpointOp {
+  readonly kind: 'read-checkpoint';
+  readonly name: string;
+}
+
+export interface SaveCheckpointOp {
+  readonly kind: 'save-checkpoint';
+  readonly name: string;
+  readonly position: number;
+}
+
+export interface CheckpointState {
+  /** `null` for a subscription name the shard has never seen. */
+  readonly saved: number | null;
+  readonly head: number;
+}
+
+export type ShardOp =
+  | CommandOp
+  | GetOp
+  | ExistsOp
+  | HistoryOp
+  | PreloadOp
+  | ForgetOp
+  | EraseOp
+  | ReadLogOp
+  | ReadCheckpointOp
+  | SaveCheckpointOp;
 
 export interface CacheCounters {
   readonly hits: number;
@@ -93,7 +129,7 @@ export interface HistoryPage {
 export type OpOutcome =
   /** A command's event is durable; the event itself comes on the event port. */
   | { readonly kind: 'committed'; readonly position: number }
-  | { readonly kind: 'value'; readonly value: JsonValue | boolean | number | HistoryPage | StoredEvent }
+  | { readonly kind: 'value'; readonly value: JsonValue | boolean | number | HistoryPage | StoredEvent | LogPage | CheckpointState }
   | { readonly kind: 'failed'; readonly error: WireError };
 
 export type ShardTask =

@@ -98,6 +98,9 @@ export class ShardHandle {
     });
   }
 
+  /** The highest event position this shard has reported on its event port. */
+  lastPosition = 0;
+
   get queueDepth(): number {
     return this.#queue.length;
   }
@@ -323,6 +326,8 @@ export class ShardHandle {
       this.#hooks.onSnapshotCorrupt({ aggregateId, version, reason });
       return;
     }
+    const last = message.events[message.events.length - 1];
+    if (last !== undefined && last.position > this.lastPosition) this.lastPosition = last.position;
     this.#hooks.onEvents(message.events);
     const batch = this.#openBatches.get(message.batchId);
     if (batch === undefined) return;

@@ -61,10 +61,13 @@ export class Subscription {
   readonly #settings: SubscriptionSettings;
   readonly #hooks: SubscriptionHooks;
   readonly #queues = new Map<string, Delivery[]>();
+  #belowWaiters: Array<{ readonly limit: number; readonly wake: () => void }> = [];
   active = true;
   delivered = 0;
   failed = 0;
   pending = 0;
+  /** Unsettled deliveries per shard index. */
+  readonly pendingByShard: number[] = [];
 
   constructor(settings: SubscriptionSettings, hooks: SubscriptionHooks) {
     this.name = settings.name;
@@ -85,6 +88,8 @@ export class Subscription {
 
   enqueue(delivery: Delivery): void {
     this.pending++;
+    const shard = delivery.event.shard;
+    this.pendingByShard[shard] = (this.pendingByShard[shard] ?? 0) + 1;
     const aggregateId = delivery.event.aggregateId;
     const queue = this.#queues.get(aggregateId);
     if (queue !== undefined) {
@@ -133,8 +138,20 @@ export class Subscription {
     if (queue !== undefined && queue.length === 0) this.#queues.delete(aggregateId);
   }
 
+  /** Resolves once fewer than `limit` deliveries are unsettled (or the subscription closed). */
+  whenPendingBelow(limit: number): Promise<void> | undefined {
+    if (this.pending < limit || !this.active) return undefined;
+    return new Promise((wake) => this.#belowWaiters.push({ limit, wake }));
+  }
+
   #settle(delivery: Delivery): void {
     this.pending--;
+    this.pendingByShard[delivery.event.shard]!--;
+    if (this.#belowWaiters.length > 0) {
+      const ready = this.#belowWaiters.filter((w) => this.pending < w.limit || !this.active);
+      this.#belowWaiters = this.#belowWaiters.filter((w) => !ready.includes(w));
+      for (const waiter of ready) waiter.wake();
+    }
     delivery.onSettled?.();
     if (delivery.waiters !== undefined) for (const wake of delivery.waiters) wake();
     this.#hooks.onSettled();

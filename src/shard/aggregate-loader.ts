@@ -64,27 +64,29 @@ export class AggregateLoader {
    * that is old enough). Reads only: never writes a snapshot.
    */
   eventsBetween(aggregateId: string, from: number, to: number, base?: JsonObject): StoredEvent[] {
-    let state: JsonObject | undefined;
-    let version = from - 1;
-    if (base !== undefined || from <= 1) {
-      state = base;
-    } else {
-      const snapshot = this.#snapshotAtOrBefore(aggregateId, from - 1);
-      state = snapshot?.state;
-      version = snapshot?.version ?? 0;
-      for (const row of this.#store.eventsAfter(aggregateId, version, from - 1)) {
-        state = applyInPlace(state ?? {}, this.#patchOf(row));
-      }
-      version = from - 1;
-    }
+    let state = base !== undefined || from <= 1 ? base : this.stateAt(aggregateId, from - 1);
     const events: StoredEvent[] = [];
-    for (const row of this.#store.eventsAfter(aggregateId, version, to)) {
-      const next = applyInPlace(state === undefined ? {} : mutableCopy(state), this.#patchOf(row));
+    for (const row of this.#store.eventsAfter(aggregateId, from - 1, to)) {
+      const next = this.applyRow(state, row);
       events.push(this.toEvent(row, next, state));
       state = next;
-      version = row.version;
     }
     return events;
+  }
+
+  /** The state at `version` (a private copy), from the snapshot when it is old enough. */
+  stateAt(aggregateId: string, version: number): JsonObject | undefined {
+    const snapshot = this.#snapshotAtOrBefore(aggregateId, version);
+    let state = snapshot?.state;
+    for (const row of this.#store.eventsAfter(aggregateId, snapshot?.version ?? 0, version)) {
+      state = applyInPlace(state ?? {}, this.#patchOf(row));
+    }
+    return state;
+  }
+
+  /** The state after `row`, as a new object: `previous` is left untouched. */
+  applyRow(previous: JsonObject | undefined, row: EventRow): JsonObject {
+    return applyInPlace(previous === undefined ? {} : mutableCopy(previous), this.#patchOf(row));
   }
 
   /** The stored event `row` with its states rebuilt. */

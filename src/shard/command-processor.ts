@@ -23,6 +23,7 @@ import { NotJsonError, toJson, type JsonObject } from '../json.js';
 import type { CommandOp, HistoryOp, OpOutcome, ShardOp } from '../protocol.js';
 import type { AggregateLoader } from './aggregate-loader.js';
 import { commandDigest } from './command-digest.js';
+import { LogReader } from './log-reader.js';
 import { diffStates } from './patching.js';
 import type { NewEvent, NewSnapshot, ShardStore } from './shard-store.js';
 import type { CachedAggregate, StateCache } from './state-cache.js';
@@ -73,6 +74,7 @@ export class CommandProcessor {
   readonly #domain: Domain<object, object>;
   readonly #shard: number;
   readonly #snapshotEvery: number;
+  readonly #log: LogReader;
   readonly counters: ProcessorCounters = { committed: 0, rejected: 0, failed: 0, batches: 0 };
 
   constructor(store: ShardStore, loader: AggregateLoader, cache: StateCache, domain: Domain<object, object>, settings: ProcessorSettings) {
@@ -82,6 +84,7 @@ export class CommandProcessor {
     this.#domain = domain;
     this.#shard = settings.shard;
     this.#snapshotEvery = settings.snapshotEvery;
+    this.#log = new LogReader(store, loader);
   }
 
   run(ops: readonly ShardOp[], publish: PublishEvents): OpOutcome[] {
@@ -144,7 +147,20 @@ export class CommandProcessor {
           case 'erase':
             commit();
             this.#cache.delete(op.aggregateId);
+            this.#log.forget(op.aggregateId);
             outcomes[i] = { kind: 'value', value: this.#store.erase(op.aggregateId) };
+            break;
+          case 'read-log':
+            commit();
+            outcomes[i] = { kind: 'value', value: this.#log.read(op.afterPosition, op.limit) };
+            break;
+          case 'read-checkpoint':
+            commit();
+            outcomes[i] = { kind: 'value', value: { saved: this.#store.checkpointOf(op.name) ?? null, head: this.#store.headPosition() } };
+            break;
+          case 'save-checkpoint':
+            this.#store.saveCheckpoint(op.name, op.position);
+            outcomes[i] = { kind: 'value', value: true };
             break;
         }
       } catch (thrown) {

@@ -8,37 +8,7 @@ import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
 import { ConfigError, StorageError, describeThrown } from '../errors.js';
 import type { SynchronousMode } from '../protocol.js';
-
-/** Version of the file layout below; stored in `meta` as `format`. */
-export const STORE_FORMAT = 1;
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS events (
-  position INTEGER PRIMARY KEY AUTOINCREMENT,
-  event_id TEXT NOT NULL,
-  aggregate_id TEXT NOT NULL,
-  version INTEGER NOT NULL,
-  name TEXT NOT NULL,
-  schema_version INTEGER NOT NULL,
-  occurred_at TEXT NOT NULL,
-  patch TEXT NOT NULL,
-  command_id TEXT,
-  command_hash TEXT,
-  metadata TEXT,
-  UNIQUE (aggregate_id, version)
-);
-CREATE INDEX IF NOT EXISTS events_by_command ON events (aggregate_id, command_id) WHERE command_id IS NOT NULL;
-CREATE TABLE IF NOT EXISTS snapshots (
-  aggregate_id TEXT PRIMARY KEY,
-  version INTEGER NOT NULL,
-  schema_version INTEGER NOT NULL,
-  state TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS meta (
-  key TEXT PRIMARY KEY,
-  value TEXT NOT NULL
-);
-`;
+import { prepareSchema } from './store-schema.js';
 
 export interface EventRow {
   readonly position: number;
@@ -102,6 +72,10 @@ export class ShardStore {
   #snapshot: Statement<[string], SnapshotRow>;
   #insertEvent: Statement<[string, string, number, string, number, string, string, string | null, string | null, string | null]>;
   #byCommandId: Statement<[string, string], EventRow>;
+  #logAfter: Statement<[number, number], EventRow>;
+  #headPosition: Statement<[], { position: number | null }>;
+  #checkpoint: Statement<[string], { position: number }>;
+  #saveCheckpoint: Statement<[string, number]>;
   #upsertSnapshot: Statement<[string, number, number, string]>;
   #appendAll: (events: readonly NewEvent[], snapshots: readonly NewSnapshot[]) => number[];
   #eraseAll: (aggregateId: string) => number;
@@ -114,7 +88,7 @@ export class ShardStore {
       throw new StorageError(`cannot open shard file ${options.path}: ${describeThrown(thrown).message}`, { file: options.path });
     }
     try {
-      this.#configure(options);
+      prepareSchema(this.#db, options);
     } catch (thrown) {
       this.#db.close();
       if (thrown instanceof ConfigError) throw thrown;
@@ -133,6 +107,13 @@ export class ShardStore {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.#byCommandId = db.prepare('SELECT * FROM events WHERE aggregate_id = ? AND command_id = ?');
+    this.#logAfter = db.prepare('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?');
+    // The sequence, not max(position): erased events must not make positions look unused.
+    this.#headPosition = db.prepare("SELECT seq AS position FROM sqlite_sequence WHERE name = 'events'");
+    this.#checkpoint = db.prepare('SELECT position FROM checkpoints WHERE name = ?');
+    this.#saveCheckpoint = db.prepare(
+      'INSERT INTO checkpoints (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = max(position, excluded.position)',
+    );
     this.#upsertSnapshot = db.prepare(
       `INSERT INTO snapshots (aggregate_id, version, schema_version, state) VALUES (?, ?, ?, ?)
        ON CONFLICT (aggregate_id) DO UPDATE SET version = excluded.version,
@@ -161,39 +142,6 @@ export class ShardStore {
     }).immediate;
   }
 
-  #configure(options: StoreOptions): void {
-    const db = this.#db;
-    if (options.path !== ':memory:') db.pragma('journal_mode = WAL');
-    db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
-    // Erased aggregates must not survive in free pages (GDPR erasure).
-    db.pragma('secure_delete = ON');
-    db.exec(SCHEMA);
-    const meta = new Map(
-      db.prepare<[], { key: string; value: string }>('SELECT key, value FROM meta').all().map((r) => [r.key, r.value]),
-    );
-    const expected: Record<string, string> = {
-      format: String(STORE_FORMAT),
-      shard: String(options.shard),
-      shardCount: String(options.shardCount),
-      hashScheme: options.hashScheme,
-    };
-    if (meta.size === 0) {
-      const insert = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
-      db.transaction(() => {
-        for (const [key, value] of Object.entries(expected)) insert.run(key, value);
-      })();
-      return;
-    }
-    for (const [key, value] of Object.entries(expected)) {
-      if (meta.get(key) !== value) {
-        throw new ConfigError(
-          `shard file ${options.path} was written with ${key}=${meta.get(key) ?? '(missing)'}, but this engine has ${key}=${value}`,
-          { file: options.path, key, stored: meta.get(key) ?? null, expected: value },
-        );
-      }
-    }
-  }
-
   /** Events of one aggregate with `afterVersion < version <= toVersion`, in version order. */
   eventsAfter(aggregateId: string, afterVersion: number, toVersion = Number.MAX_SAFE_INTEGER): EventRow[] {
     return this.#eventsAfter.all(aggregateId, afterVersion, toVersion);
@@ -202,6 +150,30 @@ export class ShardStore {
   /** The aggregate's latest stored version, 0 when it has none. */
   latestVersion(aggregateId: string): number {
     return this.#latestVersion.get(aggregateId)?.version ?? 0;
+  }
+
+  /** Up to `limit` events of any aggregate after `position`, in position (commit) order. */
+  logAfter(position: number, limit: number): EventRow[] {
+    return this.#logAfter.all(position, limit);
+  }
+
+  /** The position of the last event ever committed (0 for none). */
+  headPosition(): number {
+    return this.#headPosition.get()?.position ?? 0;
+  }
+
+  /** A durable subscription's saved position, `undefined` for a new name. */
+  checkpointOf(name: string): number | undefined {
+    return this.#checkpoint.get(name)?.position;
+  }
+
+  /** Saves a durable subscription's position; it never moves back. */
+  saveCheckpoint(name: string, position: number): void {
+    try {
+      this.#saveCheckpoint.run(name, position);
+    } catch (thrown) {
+      throw new StorageError(`saving checkpoint ${name} to ${this.path} failed: ${describeThrown(thrown).message}`, { file: this.path });
+    }
   }
 
   /** The event an earlier command with this `commandId` produced for this aggregate. */

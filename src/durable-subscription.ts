@@ -1,0 +1,138 @@
+/**
+ * A durable subscription: a subscriber with a checkpoint per shard, saved in
+ * the shard's own file. On start it reads each shard's log from the
+ * checkpoint (catch-up), holding live events aside meanwhile; when the log
+ * is exhausted it hands over the held events past what it read and follows
+ * the live stream. Every stored event reaches the handler at least once, per
+ * aggregate in version order; a crash costs re-delivery, never a gap.
+ */
+import type { StoredEvent } from './event.js';
+import type { CheckpointState, ShardOp } from './protocol.js';
+import { PositionTracker } from './position-tracker.js';
+import type { LogPage } from './shard/log-reader.js';
+import { Subscription, type SubscriptionHooks, type SubscriptionSettings } from './subscription.js';
+
+/** Where a new durable subscription (no checkpoint yet) starts. */
+export type DurableStart = 'beginning' | 'now';
+
+/** What a durable subscription needs from the engine. */
+export interface DurableIO {
+  /** Runs an operation on a shard, in order with its commands. */
+  readonly run: (shard: number, op: ShardOp) => Promise<unknown>;
+  /** Counts a delivery queued outside `publish`, for the bus's drain. */
+  readonly countDelivery: () => void;
+  /** The last position each shard is known to have committed. */
+  readonly lastPosition: (shard: number) => number;
+}
+
+/** Events per catch-up read. */
+const PAGE = 2_000;
+/** Catch-up reads no further while this many events wait for the handler. */
+const WINDOW = 20_000;
+
+class ShardCursor {
+  live = false;
+  /** Highest position handed to the handler (or skipped). */
+  handed = 0;
+  /** Live events that arrived during catch-up. */
+  held: StoredEvent[] = [];
+  tracker = new PositionTracker(0);
+  persisted = 0;
+  head = 0;
+}
+
+export class DurableSubscription extends Subscription {
+  readonly durableName: string;
+  readonly #cursors: ShardCursor[];
+  readonly #io: DurableIO;
+  readonly #start: DurableStart;
+  /** Resolves when every shard has caught up and follows the live stream. */
+  readonly ready: Promise<void>;
+
+  constructor(settings: SubscriptionSettings, hooks: SubscriptionHooks, durableName: string, shards: number, start: DurableStart, io: DurableIO) {
+    super(settings, hooks);
+    this.durableName = durableName;
+    this.#cursors = Array.from({ length: shards }, () => new ShardCursor());
+    this.#io = io;
+    this.#start = start;
+    this.ready = Promise.all(this.#cursors.map((_, shard) => this.#catchUp(shard))).then(() => undefined);
+  }
+
+  override offer(event: StoredEvent, onSettled?: () => void): boolean {
+    // Tombstones (position 0) are not in the log; they reach live subscribers only.
+    if (!this.active || event.position === 0) return false;
+    const cursor = this.#cursors[event.shard]!;
+    if (!cursor.live) {
+      cursor.held.push(event);
+      return false;
+    }
+    return this.#hand(cursor, event, onSettled);
+  }
+
+  /** The positions up to which every event was handled, per shard. */
+  checkpoints(): number[] {
+    return this.#cursors.map((c) => c.tracker.checkpoint);
+  }
+
+  /** Positions behind each shard's last commit. */
+  lag(): number[] {
+    return this.#cursors.map((c, shard) => Math.max(0, Math.max(c.head, this.#io.lastPosition(shard)) - c.tracker.checkpoint));
+  }
+
+  /** Saves every checkpoint that moved since the last save. */
+  async saveCheckpoints(): Promise<void> {
+    await Promise.all(
+      this.#cursors.map(async (cursor, shard) => {
+        const position = cursor.tracker.checkpoint;
+        if (position <= cursor.persisted) return;
+        await this.#io.run(shard, { kind: 'save-checkpoint', name: this.durableName, position });
+        cursor.persisted = Math.max(cursor.persisted, position);
+      }),
+    );
+  }
+
+  #hand(cursor: ShardCursor, event: StoredEvent, onSettled?: () => void): boolean {
+    if (event.position <= cursor.handed) return false;
+    cursor.handed = event.position;
+    if (!this.matches(event.name)) {
+      cursor.tracker.skip(event.position);
+      return false;
+    }
+    const settled = cursor.tracker.track(event.position);
+    this.enqueue({
+      event,
+      onSettled:
+        onSettled === undefined
+          ? settled
+          : () => {
+              settled();
+              onSettled();
+            },
+    });
+    return true;
+  }
+
+  async #catchUp(shard: number): Promise<void> {
+    const cursor = this.#cursors[shard]!;
+    const state = (await this.#io.run(shard, { kind: 'read-checkpoint', name: this.durableName })) as CheckpointState;
+    const start = state.saved ?? (this.#start === 'now' ? state.head : 0);
+    if (state.saved === null) {
+      // Remember the starting point, so a restart before the first save does not move it.
+      await this.#io.run(shard, { kind: 'save-checkpoint', name: this.durableName, position: start });
+    }
+    cursor.handed = start;
+    cursor.persisted = start;
+    cursor.head = state.head;
+    cursor.tracker = new PositionTracker(start);
+    while (this.active) {
+      await this.whenPendingBelow(WINDOW);
+      const page = (await this.#io.run(shard, { kind: 'read-log', afterPosition: cursor.handed, limit: PAGE })) as LogPage;
+      cursor.head = Math.max(cursor.head, page.head);
+      for (const event of page.events) if (this.#hand(cursor, event)) this.#io.countDelivery();
+      if (page.events.length < PAGE) break;
+    }
+    // Everything committed before the last read is handed; what came later is held. Switch over.
+    cursor.live = true;
+    for (const event of cursor.held.splice(0)) if (this.#hand(cursor, event)) this.#io.countDelivery();
+  }
+}

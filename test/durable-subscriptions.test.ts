@@ -1,0 +1,130 @@
+import { InvalidArgumentError, open, type Engine, type StoredEvent } from '../dist/src/index.js';
+import { counterDomain, type Counter } from '../dist/test/fixtures/counter-domain.js';
+import { useTempDirs } from './support/temp-dir.js';
+
+const tempDir = useTempDirs();
+
+type Seen = Map<string, number[]>;
+
+function recorder(): { seen: Seen; handler: (event: StoredEvent<Counter>) => void } {
+  const seen: Seen = new Map();
+  return { seen, handler: (event) => void seen.set(event.aggregateId, [...(seen.get(event.aggregateId) ?? []), event.version]) };
+}
+
+async function sendRounds(engine: Engine<typeof counterDomain>, aggregates: number, rounds: number, prefix = 'a'): Promise<void> {
+  const sends: Promise<unknown>[] = [];
+  for (let round = 0; round < rounds; round++) for (let a = 0; a < aggregates; a++) sends.push(engine.send('Increment', { id: `${prefix}${a}`, by: 1 }));
+  await Promise.all(sends);
+}
+
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+describe('durable subscriptions', () => {
+  it('rebuild: from the beginning on a directory with history, sees all of it in per-aggregate order', async () => {
+    const dataDir = tempDir();
+    const writer = await open({ domain: counterDomain, dataDir, shards: 3 });
+    await sendRounds(writer, 40, 25);
+    await writer.close();
+
+    const engine = await open({ domain: counterDomain, dataDir, shards: 3 });
+    try {
+      const { seen, handler } = recorder();
+      engine.subscribe('Incremented', handler, { durable: 'rebuild', from: 'beginning' });
+      await engine.drain();
+      expect(seen.size).toBe(40);
+      for (const versions of seen.values()) expect(versions).toEqual(range(1, 25));
+      const stats = engine.stats().bus.subscribers[0]!;
+      expect(stats).toMatchObject({ durable: 'rebuild', delivered: 1000, failed: 0, lag: [0, 0, 0] });
+      expect(stats.checkpoints!.reduce((a, b) => a + b, 0)).toBe(1000);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('switches from catch-up to live without a gap, a duplicate or a reorder while commands keep coming', async () => {
+    const dataDir = tempDir();
+    const engine = await open({ domain: counterDomain, dataDir, shards: 2 });
+    try {
+      await sendRounds(engine, 20, 30);
+      const { seen, handler } = recorder();
+      const during = sendRounds(engine, 20, 30); // versions 31..60 race the catch-up
+      engine.subscribe('Incremented', handler, { durable: 'switch' });
+      await during;
+      await engine.drain();
+      for (let a = 0; a < 20; a++) expect(seen.get(`a${a}`)).toEqual(range(1, 60));
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('resumes after a restart from its saved checkpoint; from "now" skips the history', async () => {
+    const dataDir = tempDir();
+    const first = await open({ domain: counterDomain, dataDir, shards: 2 });
+    const before = recorder();
+    first.subscribe('Incremented', before.handler, { durable: 'resume' });
+    await sendRounds(first, 10, 5);
+    await first.drain();
+    await first.close();
+    expect([...before.seen.values()].flat()).toHaveLength(50);
+
+    const second = await open({ domain: counterDomain, dataDir, shards: 2 });
+    try {
+      const after = recorder();
+      const fresh = recorder();
+      second.subscribe('Incremented', after.handler, { durable: 'resume' });
+      second.subscribe('Incremented', fresh.handler, { durable: 'late-joiner', from: 'now' });
+      await second.drain();
+      await sendRounds(second, 10, 2);
+      await second.drain();
+      for (let a = 0; a < 10; a++) {
+        expect(after.seen.get(`a${a}`)).toEqual([6, 7]);
+        expect(fresh.seen.get(`a${a}`)).toEqual([6, 7]);
+      }
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('advances the checkpoint only past handled events: a handler still running holds it back', async () => {
+    const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1 });
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    try {
+      engine.subscribe(
+        'Incremented',
+        async (event) => {
+          if (event.aggregateId === 'slow') await gate;
+        },
+        { durable: 'gated' },
+      );
+      await engine.drain();
+      await engine.send('Increment', { id: 'fast', by: 1 }); // position 1
+      await engine.send('Increment', { id: 'slow', by: 1 }); // position 2, held by the gate
+      await engine.send('Increment', { id: 'fast', by: 1 }); // position 3
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(engine.stats().bus.subscribers[0]!.checkpoints).toEqual([1]);
+      expect(engine.stats().bus.subscribers[0]!.lag).toEqual([2]);
+      release();
+      await engine.drain();
+      expect(engine.stats().bus.subscribers[0]!.checkpoints).toEqual([3]);
+    } finally {
+      release();
+      await engine.close();
+    }
+  });
+
+  it('rejects a bad name, a second active subscription with the same name, and a bad start', async () => {
+    const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1 });
+    try {
+      expect(() => engine.subscribe('X', () => undefined, { durable: '' })).toThrow(InvalidArgumentError);
+      expect(() => engine.subscribe('X', () => undefined, { durable: 'p', from: 'yesterday' as never })).toThrow(/from must be 'beginning' or 'now'/);
+      const unsubscribe = engine.subscribe('X', () => undefined, { durable: 'p' });
+      expect(() => engine.subscribe('X', () => undefined, { durable: 'p' })).toThrow(/durable subscription p is already active/);
+      unsubscribe();
+      engine.subscribe('X', () => undefined, { durable: 'p' });
+      await engine.drain();
+    } finally {
+      await engine.close();
+    }
+  });
+});
