@@ -124,12 +124,17 @@ export class DurableSubscription extends Subscription {
     cursor.persisted = start;
     cursor.head = state.head;
     cursor.tracker = new PositionTracker(start);
+    const read = (afterPosition: number) => this.#io.run(shard, { kind: 'read-log', afterPosition, limit: PAGE }) as Promise<LogPage>;
+    let next = read(start);
     while (this.active) {
-      await this.whenPendingBelow(WINDOW);
-      const page = (await this.#io.run(shard, { kind: 'read-log', afterPosition: cursor.handed, limit: PAGE })) as LogPage;
+      const page = await next;
+      const full = page.events.length === PAGE;
+      // Read ahead: the shard reads the next page while this one is handed out.
+      if (full) next = read(page.events[PAGE - 1]!.position);
       cursor.head = Math.max(cursor.head, page.head);
       for (const event of page.events) if (this.#hand(cursor, event)) this.#io.countDelivery();
-      if (page.events.length < PAGE) break;
+      if (!full) break;
+      await this.whenPendingBelow(WINDOW);
     }
     // Everything committed before the last read is handed; what came later is held. Switch over.
     cursor.live = true;

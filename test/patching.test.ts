@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { toJson, type JsonObject } from '../dist/src/json.js';
-import { applyInPlace, diffStates, mutableCopy } from '../dist/src/shard/patching.js';
+import { applyInPlace, applyShared, diffStates, mutableCopy } from '../dist/src/shard/patching.js';
 
 const stateArbitrary = fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 6 });
 
@@ -18,8 +18,12 @@ describe('RFC 6902 patches between states', () => {
             return; // keys the store refuses (__proto__) are covered elsewhere
           }
           const stored = JSON.parse(JSON.stringify(diffStates(previous, state)));
+          const before = JSON.stringify(replayed);
+          const shared = applyShared(replayed, JSON.parse(JSON.stringify(stored)));
+          expect(JSON.stringify(replayed)).toBe(before); // the previous state is untouched
           replayed = applyInPlace(mutableCopy(replayed), stored);
           expect(replayed).toEqual(state);
+          expect(shared).toEqual(state);
           previous = state;
         }
       }),

@@ -8,7 +8,7 @@ import type { Domain, PatchOperation } from '../domain.js';
 import { CommandFailedError, describeThrown } from '../errors.js';
 import type { StoredEvent } from '../event.js';
 import { deepFreeze, type JsonObject } from '../json.js';
-import { applyInPlace, mutableCopy } from './patching.js';
+import { applyInPlace, applyShared } from './patching.js';
 import type { EventRow, ShardStore } from './shard-store.js';
 import type { CachedAggregate, StateCache } from './state-cache.js';
 
@@ -84,9 +84,9 @@ export class AggregateLoader {
     return state;
   }
 
-  /** The state after `row`, as a new object: `previous` is left untouched. */
+  /** The state after `row`, as a new object sharing unchanged parts with `previous`, which is left untouched. */
   applyRow(previous: JsonObject | undefined, row: EventRow): JsonObject {
-    return applyInPlace(previous === undefined ? {} : mutableCopy(previous), this.#patchOf(row));
+    return applyShared(previous, this.#patchOf(row));
   }
 
   /** The stored event `row` with its states rebuilt. */

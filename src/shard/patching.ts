@@ -26,3 +26,52 @@ export function applyInPlace(state: JsonObject, patch: readonly PatchOperation[]
 export function mutableCopy(state: JsonObject): JsonObject {
   return deepClone(state) as JsonObject;
 }
+
+function unescapeToken(token: string): string {
+  return token.replace(/~1/g, '/').replace(/~0/g, '~');
+}
+
+/**
+ * Applies `patch` to `previous` without changing it: only the containers on
+ * the patched paths are copied, the rest is shared with `previous`. For the
+ * add/replace/remove operations that diffs produce this costs the depth of
+ * each path instead of a deep copy of the whole state; anything else falls
+ * back to a deep copy.
+ */
+export function applyShared(previous: JsonObject | undefined, patch: readonly PatchOperation[]): JsonObject {
+  const root: JsonObject = previous === undefined ? {} : { ...previous };
+  const copied = new Set<object>([root]);
+  for (const op of patch) {
+    if ((op.op !== 'add' && op.op !== 'replace' && op.op !== 'remove') || op.path === '') {
+      return applyInPlace(previous === undefined ? {} : mutableCopy(previous), patch);
+    }
+    const keys = op.path.split('/').slice(1).map(unescapeToken);
+    let parent: Record<string, unknown> | unknown[] = root;
+    for (let i = 0; i < keys.length - 1; i++) {
+      const key = keys[i]!;
+      let child: unknown = Array.isArray(parent) ? parent[Number(key)] : parent[key];
+      if (typeof child !== 'object' || child === null) {
+        return applyInPlace(previous === undefined ? {} : mutableCopy(previous), patch);
+      }
+      if (!copied.has(child)) {
+        child = Array.isArray(child) ? child.slice() : { ...(child as Record<string, unknown>) };
+        copied.add(child as object);
+        if (Array.isArray(parent)) parent[Number(key)] = child;
+        else parent[key] = child;
+      }
+      parent = child as Record<string, unknown> | unknown[];
+    }
+    const last = keys[keys.length - 1]!;
+    if (Array.isArray(parent)) {
+      const index = last === '-' ? parent.length : Number(last);
+      if (op.op === 'add') parent.splice(index, 0, op.value);
+      else if (op.op === 'replace') parent[index] = op.value;
+      else parent.splice(index, 1);
+    } else if (op.op === 'remove') {
+      delete parent[last];
+    } else {
+      parent[last] = op.value;
+    }
+  }
+  return root;
+}
