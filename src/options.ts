@@ -65,6 +65,13 @@ export interface EngineOptions<D extends Domain<object, object>> {
   readonly checkpointIntervalMs?: number;
   /** Largest accepted payload, measured as its JSON text in UTF-8 bytes. @default 1048576 (1 MiB) */
   readonly maxPayloadBytes?: number;
+  /**
+   * Watchdog: a batch still running after this long (a command stuck in an
+   * endless loop) has its worker stopped and restarted; its operations reject
+   * `ShardCrashedError`.
+   * @default 30000
+   */
+  readonly batchTimeoutMs?: number;
   /** V8 heap limits for each shard worker; a worker that exceeds them is restarted. @default Node's defaults */
   readonly workerResourceLimits?: ResourceLimits;
   /**
@@ -88,6 +95,7 @@ export interface ResolvedOptions {
   readonly maxPayloadBytes: number;
   readonly maxPendingDeliveries: number;
   readonly checkpointIntervalMs: number;
+  readonly batchTimeoutMs: number;
   readonly workerResourceLimits: ResourceLimits | undefined;
   readonly onHandlerError: (error: unknown, event: StoredEvent, subscription: string) => void;
   readonly onSnapshotCorrupt: (report: SnapshotCorruptReport) => void;
@@ -95,7 +103,7 @@ export interface ResolvedOptions {
 
 const KNOWN_OPTIONS = [
   'domain', 'dataDir', 'shards', 'synchronous', 'queueDepth', 'onFull', 'maxBatch', 'cacheSize', 'snapshotEvery',
-  'maxPayloadBytes', 'maxPendingDeliveries', 'checkpointIntervalMs', 'workerResourceLimits', 'onHandlerError', 'onSnapshotCorrupt',
+  'maxPayloadBytes', 'maxPendingDeliveries', 'checkpointIntervalMs', 'batchTimeoutMs', 'workerResourceLimits', 'onHandlerError', 'onSnapshotCorrupt',
 ] as const;
 
 function editDistance(a: string, b: string): number {
@@ -198,6 +206,7 @@ export function resolveOptions(raw: unknown): ResolvedOptions {
     maxPayloadBytes: integerOption(options, 'maxPayloadBytes', 1_048_576, 1, 256 * 1_048_576),
     maxPendingDeliveries: integerOption(options, 'maxPendingDeliveries', 100_000, 1, 100_000_000),
     checkpointIntervalMs: integerOption(options, 'checkpointIntervalMs', 1_000, 10, 3_600_000),
+    batchTimeoutMs: integerOption(options, 'batchTimeoutMs', 30_000, 10, 86_400_000),
     workerResourceLimits: limits as ResourceLimits | undefined,
     onHandlerError: functionOption(options, 'onHandlerError', (error: unknown, event: StoredEvent, subscription: string) => {
       console.error(`asynx: handler of subscription ${subscription} failed on ${event.name} v${event.version} of ${event.aggregateId}:`, error);

@@ -4,9 +4,6 @@
  * waiting (up to `maxBatch`) goes over as one task, so batches grow by
  * themselves under load and stay at one command when load is light.
  */
-import { fileURLToPath } from 'node:url';
-import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import { Piscina } from 'piscina';
 import {
   AbortError,
   QueueFullError,
@@ -14,14 +11,14 @@ import {
   ShuttingDownError,
   describeThrown,
   fromWire,
+  isAsynxError,
   type AsynxError,
 } from './errors.js';
 import type { StoredEvent } from './event.js';
 import type { ResolvedOptions } from './options.js';
-import type { OpOutcome, PortMessage, ShardConfig, ShardOp, ShardReply, ShardTask } from './protocol.js';
+import type { OpOutcome, PortMessage, ShardConfig, ShardOp } from './protocol.js';
 import { ShardMetrics } from './shard-metrics.js';
-
-const WORKER_FILE = fileURLToPath(new URL('../workers/shard.js', import.meta.url));
+import { ShardWorker, type BatchReply } from './shard-worker.js';
 
 /** What a queued operation resolves with: a command's event, or a read's value. */
 type OpResult = unknown;
@@ -60,17 +57,12 @@ export interface ShardHandleHooks {
 export class ShardHandle {
   readonly index: number;
   readonly metrics = new ShardMetrics();
-  readonly #config: ShardConfig;
   readonly #options: ResolvedOptions;
   readonly #hooks: ShardHandleHooks;
-  readonly #pool: Piscina<ShardTask, ShardReply>;
+  readonly #worker: ShardWorker;
   #queue: QueuedOp[] = [];
   #busy = false;
   #scheduled = false;
-  #port: MessagePort | undefined;
-  #needsInit = true;
-  /** Set when the shard cannot be (re)started: every later operation rejects with it. */
-  #broken: AsynxError | undefined;
   #closed = false;
   #nextBatchId = 1;
   readonly #openBatches = new Map<number, OpenBatch>();
@@ -79,23 +71,9 @@ export class ShardHandle {
 
   constructor(index: number, config: ShardConfig, options: ResolvedOptions, hooks: ShardHandleHooks) {
     this.index = index;
-    this.#config = config;
     this.#options = options;
     this.#hooks = hooks;
-    this.#pool = new Piscina<ShardTask, ShardReply>({
-      filename: WORKER_FILE,
-      name: 'default',
-      minThreads: 1,
-      maxThreads: 1,
-      idleTimeout: Number.POSITIVE_INFINITY,
-      // 'sync' parks an idle worker's event loop, which would stall its event port.
-      atomics: 'disabled',
-      resourceLimits: options.workerResourceLimits,
-    });
-    // A crash outside a task is reported here; the next dispatch re-initialises the replacement.
-    this.#pool.on('error', () => {
-      this.#needsInit = true;
-    });
+    this.#worker = new ShardWorker(index, config, options, (message) => this.#onPortMessage(message));
   }
 
   /** The highest event position this shard has reported on its event port. */
@@ -113,7 +91,7 @@ export class ShardHandle {
 
   /** Starts the worker and opens its shard file; rejects with the worker's start-up error. */
   async start(): Promise<void> {
-    const failure = await this.#init();
+    const failure = await this.#worker.start();
     if (failure !== undefined) throw failure;
   }
 
@@ -133,7 +111,7 @@ export class ShardHandle {
       if (signal?.aborted) throw new AbortError('aborted while waiting for queue room; not executed', { executed: false });
     }
     if (this.#closed) throw new ShuttingDownError(`shard ${this.index} is closed`);
-    if (this.#broken !== undefined) throw this.#broken;
+    if (this.#worker.broken !== undefined) throw this.#worker.broken;
     if (signal?.aborted === true) throw new AbortError('the signal was already aborted; not executed', { executed: false });
     return new Promise<OpResult>((resolve, reject) => {
       const item: QueuedOp = {
@@ -175,13 +153,8 @@ export class ShardHandle {
     if (this.#closed) return;
     this.#closed = true;
     this.rejectQueued(new ShuttingDownError(`shard ${this.index} closed`));
-    try {
-      if (!this.#needsInit && this.#broken === undefined && !this.#busy) await this.#pool.run({ kind: 'close' });
-    } catch {
-      // The worker is going away either way.
-    }
-    await this.#pool.destroy();
-    this.#port?.close();
+    if (this.#busy) await this.#worker.destroy();
+    else await this.#worker.close();
     this.#failOpenBatches(new ShuttingDownError(`shard ${this.index} closed before this operation finished`, { executed: 'unknown' }));
   }
 
@@ -190,8 +163,7 @@ export class ShardHandle {
     this.#closed = true;
     this.rejectQueued(new ShuttingDownError(`shard ${this.index} destroyed`));
     this.#failOpenBatches(new ShuttingDownError(`shard ${this.index} destroyed before this operation finished`, { executed: 'unknown' }));
-    await this.#pool.destroy();
-    this.#port?.close();
+    await this.#worker.destroy();
   }
 
   #schedule(): void {
@@ -208,14 +180,6 @@ export class ShardHandle {
     if (this.#busy || this.#queue.length === 0) return;
     this.#busy = true;
     try {
-      if (this.#needsInit) {
-        const failure = await this.#init();
-        if (failure !== undefined) {
-          this.#broken = failure;
-          this.rejectQueued(failure);
-          return;
-        }
-      }
       const relief = this.#hooks.backpressure();
       if (relief !== undefined) await relief;
       const items = this.#queue.splice(0, this.#batchLength());
@@ -226,30 +190,18 @@ export class ShardHandle {
       this.#openBatches.set(batchId, batch);
       for (const item of items) item.dispatched = true;
       this.metrics.recordBatch(items.length);
-      this.#port?.ref();
-      let reply: ShardReply;
+      let reply: BatchReply;
       try {
-        reply = await this.#pool.run({ kind: 'batch', batchId, ops: items.map((item) => item.op) });
+        reply = await this.#worker.run(batchId, items.map((item) => item.op));
       } catch (thrown) {
-        this.#needsInit = true;
         this.#openBatches.delete(batchId);
-        const crash = new ShardCrashedError(
-          `shard ${this.index} worker died while running this operation (${describeThrown(thrown).message}); it may have been committed: re-send with the same commandId to find out`,
-          { shard: this.index, executed: 'unknown', cause: describeThrown(thrown).message },
-        );
-        for (const item of items) this.#settle(item, crash);
-        this.metrics.crashes++;
+        const error = isAsynxError(thrown) ? thrown : new ShardCrashedError(describeThrown(thrown).message, { executed: 'unknown' });
+        for (const item of items) this.#settle(item, error);
+        if (error instanceof ShardCrashedError) this.metrics.crashes++;
+        // A shard that cannot restart fails what waits for it too.
+        if (this.#worker.broken !== undefined) this.rejectQueued(this.#worker.broken);
         return;
       }
-      if (reply.kind === 'not-initialised') {
-        // The worker was replaced between tasks: start it again and retry the same batch.
-        this.#openBatches.delete(batchId);
-        for (const item of items) item.dispatched = false;
-        this.#queue.unshift(...items);
-        this.#needsInit = true;
-        return;
-      }
-      if (reply.kind !== 'batch-done') throw new Error(`unexpected reply ${reply.kind} to a batch`);
       this.metrics.cache = reply.cache;
       const forget = items[0]!.op.kind === 'forget' ? reply.outcomes[0] : undefined;
       if (forget?.kind === 'value') {
@@ -275,49 +227,16 @@ export class ShardHandle {
   /** Delivers the tombstone, then erases the aggregate, then settles `forget`. */
   async #finishForget(batchId: number, item: QueuedOp, tombstone: StoredEvent): Promise<void> {
     await this.#hooks.onForget(tombstone);
-    let settlement: { error?: AsynxError } = {};
+    let error: AsynxError | undefined;
     try {
-      const reply = await this.#pool.run({ kind: 'batch', batchId, ops: [{ kind: 'erase', aggregateId: tombstone.aggregateId }] });
-      const outcome = reply.kind === 'batch-done' ? reply.outcomes[0] : undefined;
-      if (outcome?.kind === 'failed') settlement = { error: fromWire(outcome.error) };
-      else if (outcome === undefined) settlement = { error: new ShardCrashedError(`shard ${this.index} was replaced before erasing; forget again`) };
+      const outcome = (await this.#worker.run(batchId, [{ kind: 'erase', aggregateId: tombstone.aggregateId }])).outcomes[0];
+      if (outcome?.kind === 'failed') error = fromWire(outcome.error);
     } catch (thrown) {
-      this.#needsInit = true;
-      settlement = {
-        error: new ShardCrashedError(`shard ${this.index} worker died while erasing (${describeThrown(thrown).message}); forget again`, {
-          shard: this.index,
-          executed: 'unknown',
-        }),
-      };
+      error = isAsynxError(thrown) ? thrown : new ShardCrashedError(describeThrown(thrown).message);
     }
     this.#openBatches.delete(batchId);
-    if (this.#openBatches.size === 0) this.#port?.unref();
-    this.#settle(item, settlement.error, tombstone);
-  }
-
-  async #init(): Promise<AsynxError | undefined> {
-    const previous = this.#port;
-    const { port1, port2 } = new MessageChannel();
-    port1.on('message', (message: PortMessage) => this.#onPortMessage(message));
-    port1.unref();
-    let reply: ShardReply;
-    try {
-      reply = await this.#pool.run({ kind: 'init', config: this.#config, events: port2 }, { transferList: [port2] });
-    } catch (thrown) {
-      port1.close();
-      return new ShardCrashedError(`shard ${this.index} worker failed to start: ${describeThrown(thrown).message}`, {
-        shard: this.index,
-      });
-    }
-    if (reply.kind === 'init-failed') {
-      port1.close();
-      return fromWire(reply.error);
-    }
-    // Events the dead worker posted before it died are still delivered on the old port.
-    previous?.unref();
-    this.#port = port1;
-    this.#needsInit = false;
-    return undefined;
+    if (this.#openBatches.size === 0) this.#worker.idle();
+    this.#settle(item, error, tombstone);
   }
 
   #onPortMessage(message: PortMessage): void {
@@ -375,7 +294,7 @@ export class ShardHandle {
   #closeBatchIfDone(batchId: number, batch: OpenBatch): void {
     if (!batch.replied || batch.awaiting.size > 0) return;
     this.#openBatches.delete(batchId);
-    if (this.#openBatches.size === 0) this.#port?.unref();
+    if (this.#openBatches.size === 0) this.#worker.idle();
     this.#checkIdle();
   }
 

@@ -1,0 +1,138 @@
+/**
+ * One shard's worker thread, through a single-thread piscina pool: start-up
+ * (the `init` task, which carries the event port), running batches under a
+ * watchdog, and restarting after a crash. A worker whose start-up fails is
+ * not restarted again and again: the failure is kept and reported.
+ */
+import { fileURLToPath } from 'node:url';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import { ShardCrashedError, describeThrown, fromWire, type AsynxError } from './errors.js';
+import type { ResolvedOptions } from './options.js';
+import type { PortMessage, ShardConfig, ShardOp, ShardReply, ShardTask } from './protocol.js';
+
+const WORKER_FILE = fileURLToPath(new URL('../workers/shard.js', import.meta.url));
+
+export type BatchReply = Extract<ShardReply, { kind: 'batch-done' }>;
+
+export class ShardWorker {
+  readonly #index: number;
+  readonly #config: ShardConfig;
+  readonly #batchTimeoutMs: number;
+  readonly #onPortMessage: (message: PortMessage) => void;
+  readonly #pool: Piscina<ShardTask, ShardReply>;
+  #port: MessagePort | undefined;
+  #needsInit = true;
+  /** Set when the worker cannot be (re)started: every later batch fails with it. */
+  #broken: AsynxError | undefined;
+
+  constructor(index: number, config: ShardConfig, options: ResolvedOptions, onPortMessage: (message: PortMessage) => void) {
+    this.#index = index;
+    this.#config = config;
+    this.#batchTimeoutMs = options.batchTimeoutMs;
+    this.#onPortMessage = onPortMessage;
+    this.#pool = new Piscina<ShardTask, ShardReply>({
+      filename: WORKER_FILE,
+      name: 'default',
+      minThreads: 1,
+      maxThreads: 1,
+      idleTimeout: Number.POSITIVE_INFINITY,
+      // 'sync' parks an idle worker's event loop, which would stall its event port.
+      atomics: 'disabled',
+      resourceLimits: options.workerResourceLimits,
+    });
+    // A crash outside a task is reported here; the next batch re-initialises the replacement.
+    this.#pool.on('error', () => {
+      this.#needsInit = true;
+    });
+  }
+
+  get broken(): AsynxError | undefined {
+    return this.#broken;
+  }
+
+  /** Starts the worker and opens its shard; returns the start-up error, if any. */
+  async start(): Promise<AsynxError | undefined> {
+    const previous = this.#port;
+    const { port1, port2 } = new MessageChannel();
+    port1.on('message', (message: PortMessage) => this.#onPortMessage(message));
+    port1.unref();
+    let reply: ShardReply;
+    try {
+      reply = await this.#pool.run({ kind: 'init', config: this.#config, events: port2 }, { transferList: [port2] });
+    } catch (thrown) {
+      port1.close();
+      return new ShardCrashedError(`shard ${this.#index} worker failed to start: ${describeThrown(thrown).message}`, { shard: this.#index });
+    }
+    if (reply.kind === 'init-failed') {
+      port1.close();
+      return fromWire(reply.error);
+    }
+    // Events a dead worker posted before it died still arrive on its old port.
+    previous?.unref();
+    this.#port = port1;
+    this.#needsInit = false;
+    return undefined;
+  }
+
+  /**
+   * Runs one batch. Rejects `ShardCrashedError` when the worker dies or the
+   * watchdog stops it (the batch may have been committed); the next call
+   * starts a replacement first.
+   */
+  async run(batchId: number, ops: readonly ShardOp[]): Promise<BatchReply> {
+    for (;;) {
+      if (this.#broken !== undefined) throw this.#broken;
+      if (this.#needsInit) {
+        const failure = await this.start();
+        if (failure !== undefined) {
+          this.#broken = failure;
+          throw failure;
+        }
+      }
+      const watchdog = new AbortController();
+      const timer = setTimeout(() => watchdog.abort(), this.#batchTimeoutMs);
+      this.#port?.ref();
+      let reply: ShardReply;
+      try {
+        // Aborting a running piscina task terminates its thread: exactly what a stuck batch needs.
+        reply = await this.#pool.run({ kind: 'batch', batchId, ops }, { signal: watchdog.signal });
+      } catch (thrown) {
+        this.#needsInit = true;
+        const cause = watchdog.signal.aborted
+          ? `the batch ran longer than batchTimeoutMs (${this.#batchTimeoutMs} ms), so its worker was stopped`
+          : describeThrown(thrown).message;
+        throw new ShardCrashedError(
+          `shard ${this.#index} worker died while running this operation (${cause}); it may have been committed: re-send with the same commandId to find out`,
+          { shard: this.#index, executed: 'unknown', cause },
+        );
+      } finally {
+        clearTimeout(timer);
+      }
+      if (reply.kind === 'batch-done') return reply;
+      if (reply.kind !== 'not-initialised') throw new Error(`unexpected reply ${reply.kind} to a batch`);
+      // The worker was replaced between tasks: start it again and retry the same batch.
+      this.#needsInit = true;
+    }
+  }
+
+  /** Lets the process exit while no batch waits for its events. */
+  idle(): void {
+    this.#port?.unref();
+  }
+
+  /** Closes the shard file, then stops the worker. */
+  async close(): Promise<void> {
+    try {
+      if (!this.#needsInit && this.#broken === undefined) await this.#pool.run({ kind: 'close' });
+    } catch {
+      // The worker is going away either way.
+    }
+    await this.destroy();
+  }
+
+  async destroy(): Promise<void> {
+    await this.#pool.destroy();
+    this.#port?.close();
+  }
+}
