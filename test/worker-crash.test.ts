@@ -1,0 +1,82 @@
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, ShardCrashedError, open } from '../dist/src/index.js';
+import { counterDomain } from '../dist/test/fixtures/counter-domain.js';
+import { FRAGILE_SETTINGS, fragileDomain } from '../dist/test/fixtures/fragile-domain.js';
+import { useTempDirs } from './support/temp-dir.js';
+
+const tempDir = useTempDirs();
+
+describe('a shard worker that crashes is restarted, and nothing acknowledged is lost', () => {
+  it.each([
+    ['calls process.exit', 'exit-worker', {}],
+    ['runs out of memory under workerResourceLimits', 'exhaust-memory', { workerResourceLimits: { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 8 } }],
+    ['loops forever and is stopped by the batch watchdog', 'loop-forever', { batchTimeoutMs: 300 }],
+  ] as const)('a command that %s', async (_what, how, options) => {
+    const dataDir = tempDir();
+    const engine = await open({ domain: counterDomain, dataDir, shards: 1, ...options });
+    try {
+      const acknowledged = await Promise.all(Array.from({ length: 30 }, (_, i) => engine.send('Increment', { id: `k${i % 3}`, by: 1 })));
+      // Queued behind the crash in one batch: these share its fate.
+      const crash = engine.send('Misbehave', { id: 'boom', how });
+      const sameBatch = engine.send('Increment', { id: 'k0', by: 1 });
+      await expect(crash).rejects.toBeInstanceOf(ShardCrashedError);
+      await expect(crash).rejects.toMatchObject({ executed: 'unknown' });
+      await expect(sameBatch).rejects.toBeInstanceOf(ShardCrashedError);
+      if (how === 'loop-forever') await expect(crash).rejects.toThrow(/longer than batchTimeoutMs \(300 ms\)/);
+      // The next commands on the shard succeed, and every acknowledged event is still there.
+      const after = await engine.send('Increment', { id: 'k1', by: 1 });
+      expect(after.version).toBe(11);
+      for (const event of acknowledged) {
+        const history = [];
+        for await (const stored of engine.history(event.aggregateId, { from: event.version, to: event.version })) history.push(stored);
+        expect(history).toEqual([event]);
+      }
+      expect(engine.stats().shards[0]!.crashes).toBe(1);
+    } finally {
+      await engine.close();
+    }
+  }, 60_000);
+});
+
+describe('a domain module that fails in the workers', () => {
+  it('fails open once with ConfigError, without respawning workers in a loop', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'loads.log');
+    const marker = join(dir, 'broken');
+    writeFileSync(marker, '');
+    writeFileSync(FRAGILE_SETTINGS, JSON.stringify({ log, marker }));
+    try {
+      const attempt = open({ domain: fragileDomain, dataDir: join(dir, 'data'), shards: 2 });
+      await expect(attempt).rejects.toBeInstanceOf(ConfigError);
+      await expect(attempt).rejects.toThrow(/cannot import domain module .*fragile-domain\.js: licence server unreachable/);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(readFileSync(log, 'utf8')).toBe('load\nload\n');
+    } finally {
+      rmSync(FRAGILE_SETTINGS, { force: true });
+    }
+  });
+
+  it('after a crash, a restart that fails marks the shard broken: later sends fail fast with the start-up error', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'loads.log');
+    const marker = join(dir, 'broken');
+    writeFileSync(FRAGILE_SETTINGS, JSON.stringify({ log, marker }));
+    const engine = await open({ domain: fragileDomain, dataDir: join(dir, 'data'), shards: 1 });
+    try {
+      expect((await engine.send('Bump', { id: 'f' })).version).toBe(1);
+      writeFileSync(marker, '');
+      await expect(engine.send('Exit', { id: 'f' })).rejects.toBeInstanceOf(ShardCrashedError);
+      const next = engine.send('Bump', { id: 'f' });
+      await expect(next).rejects.toBeInstanceOf(ConfigError);
+      await expect(next).rejects.toThrow(/licence server unreachable/);
+      await expect(engine.send('Bump', { id: 'f' })).rejects.toThrow(/licence server unreachable/);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(readFileSync(log, 'utf8')).toBe('load\nload\n');
+      expect(existsSync(marker)).toBe(true);
+    } finally {
+      rmSync(FRAGILE_SETTINGS, { force: true });
+      await engine.close();
+    }
+  });
+});
