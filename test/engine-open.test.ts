@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, ShardCrashedError, StorageError, open } from '../dist/src/index.js';
 import { counterDomain } from '../dist/test/fixtures/counter-domain.js';
@@ -55,7 +55,7 @@ describe('open fails loudly on a bad start', () => {
     writeFileSync(join(dataDir, 'shard-0.db'), Buffer.alloc(8192, 0x5a));
     const attempt = open({ domain: counterDomain, dataDir, shards: 1 });
     await expect(attempt).rejects.toBeInstanceOf(StorageError);
-    await expect(attempt).rejects.toThrow(/shard file .*shard-0\.db is not a usable asynx store: file is not a database/);
+    await expect(attempt).rejects.toThrow(/shard file .*shard-0\.db is not a SQLite database/);
   });
 
   it('shard files without a manifest', async () => {
@@ -80,5 +80,31 @@ describe('a shard worker that dies', () => {
     } finally {
       await engine.close();
     }
+  });
+});
+
+describe('damaged shard files', () => {
+  async function writeSome(dataDir: string): Promise<void> {
+    const engine = await open({ domain: counterDomain, dataDir, shards: 1 });
+    await Promise.all(Array.from({ length: 2000 }, (_, i) => engine.send('Increment', { id: `t${i % 50}`, by: 1 })));
+    await engine.close();
+  }
+
+  it('a truncated shard file gives StorageError at open, naming the file', async () => {
+    const dataDir = tempDir();
+    await writeSome(dataDir);
+    const file = join(dataDir, 'shard-0.db');
+    const { size } = statSync(file);
+    truncateSync(file, Math.floor(size / 2));
+    const attempt = open({ domain: counterDomain, dataDir, shards: 1 });
+    await expect(attempt).rejects.toBeInstanceOf(StorageError);
+    await expect(attempt).rejects.toThrow(new RegExp(`shard file .*shard-0\\.db is truncated: ${Math.floor(size / 2)} bytes`));
+  });
+
+  it('a file cut inside its header is reported, never opened as an empty store', async () => {
+    const dataDir = tempDir();
+    await writeSome(dataDir);
+    truncateSync(join(dataDir, 'shard-0.db'), 50);
+    await expect(open({ domain: counterDomain, dataDir, shards: 1 })).rejects.toThrow(/shard-0\.db is not a SQLite database/);
   });
 });

@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
 import { ConfigError, StorageError, describeThrown } from '../errors.js';
 import type { SynchronousMode } from '../protocol.js';
-import { prepareSchema } from './store-schema.js';
+import { assertNotTruncated, prepareSchema } from './store-schema.js';
 
 export interface EventRow {
   readonly position: number;
@@ -82,6 +82,7 @@ export class ShardStore {
 
   constructor(options: StoreOptions) {
     this.path = options.path;
+    assertNotTruncated(options.path);
     try {
       this.#db = new Database(options.path);
     } catch (thrown) {

@@ -4,7 +4,8 @@
  * that tie the file to its shard index, shard count and hash scheme.
  */
 import type { Database as Db } from 'better-sqlite3';
-import { ConfigError } from '../errors.js';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { ConfigError, StorageError } from '../errors.js';
 import type { StoreOptions } from './shard-store.js';
 
 /** Version of the file layout below; stored in `meta` as `format`. */
@@ -72,5 +73,44 @@ export function prepareSchema(db: Db, options: StoreOptions): void {
         { file: options.path, key, stored: meta.get(key) ?? null, expected: value },
       );
     }
+  }
+}
+
+/**
+ * Throws `StorageError` when an existing shard file is shorter than its own
+ * header says. SQLite would open such a file and fail only when a read
+ * reaches a missing page; checking the header makes it fail at open instead.
+ */
+export function assertNotTruncated(path: string): void {
+  if (path === ':memory:') return;
+  let size: number;
+  try {
+    size = statSync(path).size;
+  } catch {
+    return; // a new file
+  }
+  if (size === 0) return;
+  const header = Buffer.alloc(100);
+  const fd = openSync(path, 'r');
+  let read: number;
+  try {
+    read = readSync(fd, header, 0, 100, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (read < 100 || header.toString('latin1', 0, 16) !== 'SQLite format 3\u0000') {
+    throw new StorageError(`shard file ${path} is not a SQLite database (damaged or overwritten)`, { file: path });
+  }
+  const rawPageSize = header.readUInt16BE(16);
+  const pageSize = rawPageSize === 1 ? 65536 : rawPageSize;
+  const pages = header.readUInt32BE(28);
+  // The page count in the header is only valid when it was written with the current change counter.
+  const valid = header.readUInt32BE(92) === header.readUInt32BE(24);
+  if (valid && pages * pageSize > size) {
+    throw new StorageError(`shard file ${path} is truncated: ${size} bytes, but its header records ${pages} pages of ${pageSize} bytes`, {
+      file: path,
+      bytes: size,
+      expectedBytes: pages * pageSize,
+    });
   }
 }

@@ -1,0 +1,76 @@
+/**
+ * R5: the entry points not covered by the send matrix in
+ * engine-errors.test.ts, each with wrong types and empty values. Every one
+ * gets a typed error that names the problem, and the data directory's files
+ * are byte-for-byte unchanged afterwards.
+ */
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { InvalidArgumentError, open, type Engine } from '../dist/src/index.js';
+import { counterDomain } from '../dist/test/fixtures/counter-domain.js';
+import { useTempDirs } from './support/temp-dir.js';
+
+const tempDir = useTempDirs();
+
+function fingerprint(dataDir: string): Record<string, string> {
+  const sums: Record<string, string> = {};
+  for (const file of readdirSync(dataDir).sort()) sums[file] = createHash('sha256').update(readFileSync(join(dataDir, file))).digest('hex');
+  return sums;
+}
+
+type AnyEngine = Engine<typeof counterDomain>;
+const bad = <T>(value: unknown): T => value as T;
+
+const cases: Array<[string, (engine: AnyEngine) => unknown, RegExp]> = [
+  ['preload("")', (e) => e.preload(''), /preload: aggregate ID must not be empty/],
+  ['preload(42)', (e) => e.preload(bad(42)), /preload: aggregate ID must be a string, got number/],
+  ['forget(undefined)', (e) => e.forget(bad(undefined)), /forget: aggregate ID must be a string, got undefined/],
+  ['history("x", "all")', (e) => e.history('x', bad('all')), /history\(x\): options must be an object/],
+  ['history("x", { form: 1 })', (e) => e.history('x', bad({ form: 1 })), /unknown history option "form" \(did you mean "from"\?\)/],
+  ['subscribe(/x/, handler, { timeoutMs: "1s" })', (e) => e.subscribe(/x/, () => undefined, bad({ timeoutMs: '1s' })), /timeoutMs must be a positive number/],
+  ['subscribe("X", handler, { fallbak })', (e) => e.subscribe('X', () => undefined, bad({ fallbak: () => undefined })), /unknown subscribe option "fallbak" \(did you mean "fallback"\?\)/],
+  ['subscribe("X", handler, { durable: 7 })', (e) => e.subscribe('X', () => undefined, bad({ durable: 7 })), /durable must be a subscription name/],
+  ['listen("")', (e) => e.listen(''), /pattern cannot be empty/],
+  ['listen("X", { count: 1.5 })', (e) => e.listen('X', { count: 1.5 }), /count must be an integer >= 1, got 1.5/],
+  ['waitFor("X", { timeoutMs: 0 })', (e) => e.waitFor('X', { timeoutMs: 0 }), /timeoutMs must be a positive number, got 0/],
+  ['waitFor("X", { signal: {} })', (e) => e.waitFor('X', bad({ signal: {} })), /signal must be an AbortSignal/],
+  ['sendAndWait with a function payload', (e) => e.sendAndWait('Increment', bad({ id: 'x', by: () => 1 })), /payload\.by is a function/],
+  ['send with metadata that is not JSON', (e) => e.send('Increment', { id: 'x', by: 1 }, bad({ metadata: { at: new Date() } })), /metadata\.at is a Date/],
+  ['send with an empty commandId', (e) => e.send('Increment', { id: 'x', by: 1 }, { commandId: '' }), /commandId must be a non-empty string/],
+  ['send with a signal that is not an AbortSignal', (e) => e.send('Increment', { id: 'x', by: 1 }, bad({ signal: 'stop' })), /signal must be an AbortSignal/],
+  ['close({ timeoutMs: -1 })', (e) => e.close({ timeoutMs: -1 }), /close\(\): timeoutMs must be a number >= 0, got -1/],
+];
+
+describe('bad input at every entry point', () => {
+  let engine: AnyEngine;
+  let dataDir: string;
+  let before: Record<string, string>;
+
+  beforeAll(async () => {
+    dataDir = tempDir();
+    engine = await open({ domain: counterDomain, dataDir, shards: 2 });
+    await engine.send('Increment', { id: 'x', by: 1 });
+    await engine.close();
+    // Reopen and let start-up settle, then take the fingerprint the bad calls must not change.
+    engine = await open({ domain: counterDomain, dataDir, shards: 2 });
+    await engine.get('x');
+    before = fingerprint(dataDir);
+  });
+
+  afterAll(async () => {
+    expect(fingerprint(dataDir)).toEqual(before);
+    await engine.close();
+  });
+
+  it.each(cases)('%s', async (_name, call, message) => {
+    let error: unknown;
+    try {
+      await call(engine);
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect((error as Error).message).toMatch(message);
+  });
+});
