@@ -146,6 +146,7 @@ export class Engine<D extends Domain<object, object> = Domain> {
       await Promise.allSettled(shards.map((s) => s.destroy()));
       throw failure.reason;
     }
+    resolved.logger.info({ aggregate: domain.aggregate, shards: resolved.shards, dataDir: resolved.dataDir }, 'asynx engine started');
     return new Engine(domain, resolved, shards, bus, forgetHandlers);
   }
 
@@ -362,10 +363,12 @@ export class Engine<D extends Domain<object, object> = Domain> {
         const error = new ShuttingDownError(`close() timed out after ${timeoutMs} ms before this operation ran`, { executed: false });
         for (const shard of this.#shards) shard.rejectQueued(error);
         await Promise.all(this.#shards.map((s) => s.destroy()));
+        this.options.logger.warn({ timeoutMs }, 'asynx engine close timed out; unfinished work was rejected');
         return;
       }
       await this.#durables.close();
       await Promise.all(this.#shards.map((s) => s.close()));
+      this.options.logger.info({ aggregate: this.domain.aggregate }, 'asynx engine closed');
     })();
     return this.#closing;
   }

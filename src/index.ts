@@ -15,6 +15,7 @@ export type {
 } from './domain.js';
 export type { StoredEvent } from './event.js';
 export type { EngineOptions, SnapshotCorruptReport } from './options.js';
+export type { LogMethod, Logger } from './logger.js';
 export type { SubscribeOptions, SubscriberStats } from './event-bus.js';
 export type { EventHandler, Fallback, HandlerContext } from './subscription.js';
 export { HandlerTimeoutError } from './subscription.js';

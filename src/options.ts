@@ -8,6 +8,7 @@ import type { ResourceLimits } from 'node:worker_threads';
 import type { Domain } from './domain.js';
 import { ConfigError, InvalidArgumentError } from './errors.js';
 import type { StoredEvent } from './event.js';
+import { isLogger, silentLogger, type Logger } from './logger.js';
 import type { SynchronousMode } from './protocol.js';
 
 /** Reported when a snapshot row cannot be parsed; the aggregate is replayed in full instead. */
@@ -75,11 +76,17 @@ export interface EngineOptions<D extends Domain<object, object>> {
   /** V8 heap limits for each shard worker; a worker that exceeds them is restarted. @default Node's defaults */
   readonly workerResourceLimits?: ResourceLimits;
   /**
+   * A pino-compatible logger (`info`, `warn`, `error` taking `(fields, message)`):
+   * engine start and close, shard crashes and restarts, handler failures.
+   * Calls stay on the main thread. @default no logging
+   */
+  readonly logger?: Logger;
+  /**
    * Called when a subscriber's handler throws, rejects or times out, after its fallback.
-   * @default prints the error to stderr
+   * @default logs the error to `logger`, or prints it to stderr when there is no logger
    */
   readonly onHandlerError?: (error: unknown, event: StoredEvent, subscription: string) => void;
-  /** Called when a snapshot cannot be read and the aggregate is replayed instead. @default prints a warning to stderr */
+  /** Called when a snapshot cannot be read and the aggregate is replayed instead. @default logs a warning to `logger`, or prints it to stderr */
   readonly onSnapshotCorrupt?: (report: SnapshotCorruptReport) => void;
 }
 
@@ -97,13 +104,14 @@ export interface ResolvedOptions {
   readonly checkpointIntervalMs: number;
   readonly batchTimeoutMs: number;
   readonly workerResourceLimits: ResourceLimits | undefined;
+  readonly logger: Logger;
   readonly onHandlerError: (error: unknown, event: StoredEvent, subscription: string) => void;
   readonly onSnapshotCorrupt: (report: SnapshotCorruptReport) => void;
 }
 
 const KNOWN_OPTIONS = [
   'domain', 'dataDir', 'shards', 'synchronous', 'queueDepth', 'onFull', 'maxBatch', 'cacheSize', 'snapshotEvery',
-  'maxPayloadBytes', 'maxPendingDeliveries', 'checkpointIntervalMs', 'batchTimeoutMs', 'workerResourceLimits', 'onHandlerError', 'onSnapshotCorrupt',
+  'maxPayloadBytes', 'maxPendingDeliveries', 'checkpointIntervalMs', 'batchTimeoutMs', 'workerResourceLimits', 'logger', 'onHandlerError', 'onSnapshotCorrupt',
 ] as const;
 
 function editDistance(a: string, b: string): number {
@@ -194,6 +202,12 @@ export function resolveOptions(raw: unknown): ResolvedOptions {
   if (limits !== undefined && (typeof limits !== 'object' || limits === null)) {
     throw new ConfigError(`option workerResourceLimits must be an object, got ${describe(limits)}`, { option: 'workerResourceLimits' });
   }
+  const logger = options.logger;
+  if (logger !== undefined && !isLogger(logger)) {
+    throw new ConfigError(`option logger must have info, warn and error methods (a pino-compatible logger), got ${describe(logger)}`, {
+      option: 'logger',
+    });
+  }
   return {
     dataDir: dataDir === ':memory:' ? dataDir : resolve(dataDir),
     shards: integerOption(options, 'shards', availableParallelism(), 1, 256),
@@ -208,11 +222,16 @@ export function resolveOptions(raw: unknown): ResolvedOptions {
     checkpointIntervalMs: integerOption(options, 'checkpointIntervalMs', 1_000, 10, 3_600_000),
     batchTimeoutMs: integerOption(options, 'batchTimeoutMs', 30_000, 10, 86_400_000),
     workerResourceLimits: limits as ResourceLimits | undefined,
+    logger: logger ?? silentLogger,
     onHandlerError: functionOption(options, 'onHandlerError', (error: unknown, event: StoredEvent, subscription: string) => {
-      console.error(`asynx: handler of subscription ${subscription} failed on ${event.name} v${event.version} of ${event.aggregateId}:`, error);
+      const message = `handler of subscription ${subscription} failed on ${event.name} v${event.version} of ${event.aggregateId}`;
+      if (logger === undefined) console.error(`asynx: ${message}:`, error);
+      else logger.error({ err: error, subscription, event: event.name, aggregateId: event.aggregateId, version: event.version }, message);
     }),
     onSnapshotCorrupt: functionOption(options, 'onSnapshotCorrupt', (report: SnapshotCorruptReport) => {
-      console.warn(`asynx: snapshot of ${report.aggregateId} (v${report.version}, shard ${report.shard}) is unreadable, replaying instead: ${report.reason}`);
+      const message = `snapshot of ${report.aggregateId} (v${report.version}, shard ${report.shard}) is unreadable, replaying instead: ${report.reason}`;
+      if (logger === undefined) console.warn(`asynx: ${message}`);
+      else logger.warn({ ...report }, message);
     }),
   };
 }

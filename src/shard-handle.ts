@@ -197,7 +197,13 @@ export class ShardHandle {
         this.#openBatches.delete(batchId);
         const error = isAsynxError(thrown) ? thrown : new ShardCrashedError(describeThrown(thrown).message, { executed: 'unknown' });
         for (const item of items) this.#settle(item, error);
-        if (error instanceof ShardCrashedError) this.metrics.crashes++;
+        if (error instanceof ShardCrashedError) {
+          this.metrics.crashes++;
+          this.#options.logger.warn({ shard: this.index, cause: error.details?.cause, operations: items.length }, `shard ${this.index} worker died; restarting it`);
+        }
+        if (this.#worker.broken !== undefined) {
+          this.#options.logger.error({ shard: this.index, err: this.#worker.broken }, `shard ${this.index} cannot restart: ${this.#worker.broken.message}`);
+        }
         // A shard that cannot restart fails what waits for it too.
         if (this.#worker.broken !== undefined) this.rejectQueued(this.#worker.broken);
         return;
