@@ -1,0 +1,423 @@
+/**
+ * Given / when / then for a domain's commands, in the test's own thread: no
+ * workers, no files. A command runs the way a shard runs it (JSON copy of
+ * the payload, `aggregateId`, `validate` and `emit` against a frozen state,
+ * the emitted state normalised to JSON, the change diffed to an RFC 6902
+ * patch), and `then` checks the outcome, including that the stored patch
+ * replays to the emitted state. Failures throw a `DomainAssertionError`
+ * with a readable message, so the helpers work under any test runner.
+ */
+import type { CommandDefinition, CommandName, Domain, PatchOperation, PayloadOf, StateOf } from '../domain.js';
+import { assertDomain } from '../domain-check.js';
+import {
+  CommandFailedError,
+  UnknownCommandError,
+  ValidationError,
+  describeThrown,
+  isAsynxError,
+  type AsynxError,
+} from '../errors.js';
+import { checkAggregateId, checkPayload } from '../input-checks.js';
+import { NotJsonError, isPlainObject, toJson, type JsonObject, type JsonValue } from '../json.js';
+import { applyInPlace, diffStates, mutableCopy } from '../shard/patching.js';
+import { jsonDifferences, jsonEqual, renderJson } from './json-diff.js';
+
+/** One earlier command of a `given` list: `['CreateOrder', { id: 'ORD-1', … }]`. */
+export type GivenCommand<D> = { [K in CommandName<D>]: readonly [type: K, payload: PayloadOf<D, K>] }[CommandName<D>];
+
+/**
+ * What existed before the command under test: the aggregate's state, nothing
+ * (`undefined`: it never existed), or the earlier commands that built it.
+ */
+export type GivenHistory<D> = StateOf<D> | undefined | readonly GivenCommand<D>[];
+
+/** A constructor of errors, for `then(ValidationError)`; abstract classes such as `AsynxError` included. */
+export type ErrorClass<E extends Error> = abstract new (...args: never[]) => E;
+
+/** The event a command produced under test, as the shard would store and deliver it. */
+export interface ProducedEvent<S extends object> {
+  /** The event name: the command definition's `event`. */
+  readonly name: string;
+  /** The command type that produced it. */
+  readonly command: string;
+  readonly aggregateId: string;
+  /** 1 for a new aggregate; each given command counts one version, a given state counts as version 1. */
+  readonly version: number;
+  /** The emitted state, normalised to JSON (and frozen, as subscribers receive it). */
+  readonly state: S;
+  readonly previousState: S | undefined;
+  /** The RFC 6902 patch the shard would store: previous state (or `{}`) → state. */
+  readonly patch: readonly PatchOperation[];
+}
+
+/** A `then` expectation that did not hold. `expected` and `actual` carry the compared values. */
+export class DomainAssertionError extends Error {
+  readonly expected: unknown;
+  readonly actual: unknown;
+
+  constructor(message: string, expected: unknown, actual: unknown) {
+    super(message);
+    this.expected = expected;
+    this.actual = actual;
+  }
+
+  override get name(): string {
+    return 'DomainAssertionError';
+  }
+}
+
+interface Current {
+  readonly state: JsonObject;
+  readonly version: number;
+}
+
+type Outcome =
+  | { readonly ok: true; readonly event: ProducedEvent<JsonObject> }
+  | { readonly ok: false; readonly error: AsynxError };
+
+function commandsOf(domain: Domain<object, object>): Record<string, CommandDefinition<object, unknown>> {
+  return domain.commands as Record<string, CommandDefinition<object, unknown>>;
+}
+
+function describeError(error: AsynxError): string {
+  return `${error.name} [${error.code}] ${error.message}`;
+}
+
+/**
+ * Runs one command against `current` as a shard would; never throws for what
+ * the domain does. `onRouted` sees the aggregate ID before validate runs.
+ */
+function execute(
+  domain: Domain<object, object>,
+  current: Current | undefined,
+  type: string,
+  payload: unknown,
+  onRouted?: (aggregateId: string) => void,
+): Outcome {
+  const commands = commandsOf(domain);
+  const definition = Object.hasOwn(commands, type) ? commands[type] : undefined;
+  if (definition === undefined) {
+    return {
+      ok: false,
+      error: new UnknownCommandError(`unknown command type ${type}; ${domain.aggregate} defines ${Object.keys(commands).join(', ')}`, { type }),
+    };
+  }
+  let json: JsonValue;
+  let aggregateId: string;
+  try {
+    json = checkPayload(payload, type, Number.POSITIVE_INFINITY);
+    let id: unknown;
+    try {
+      id = definition.aggregateId(json);
+    } catch (thrown) {
+      const { message, stack } = describeThrown(thrown);
+      throw new CommandFailedError(`aggregateId() of ${type} threw: ${message}`, { type, cause: message, causeStack: stack ?? null });
+    }
+    aggregateId = checkAggregateId(id, `${type}: aggregateId(payload)`);
+  } catch (thrown) {
+    if (isAsynxError(thrown)) return { ok: false, error: thrown };
+    throw thrown;
+  }
+  onRouted?.(aggregateId);
+  const where = { type, aggregateId };
+  let emitted: unknown;
+  try {
+    definition.validate?.(current?.state, json);
+    emitted = definition.emit(current?.state, json);
+  } catch (thrown) {
+    if (isAsynxError(thrown) && thrown.code === 'VALIDATION_FAILED') {
+      return { ok: false, error: new ValidationError(thrown.message, { ...where, ...thrown.details }) };
+    }
+    const { message, stack } = describeThrown(thrown);
+    return {
+      ok: false,
+      error: new CommandFailedError(`${type} on ${aggregateId} threw: ${message}`, { ...where, cause: message, causeStack: stack ?? null }),
+    };
+  }
+  if (typeof emitted !== 'object' || emitted === null || Array.isArray(emitted)) {
+    const got = emitted === null ? 'null' : Array.isArray(emitted) ? 'an array' : typeof emitted;
+    return {
+      ok: false,
+      error: new CommandFailedError(`emit of ${type} on ${aggregateId} returned ${got}; it must return the next state as an object`, where),
+    };
+  }
+  let state: JsonObject;
+  try {
+    state = toJson(emitted, 'state', true) as JsonObject;
+  } catch (thrown) {
+    if (!(thrown instanceof NotJsonError)) throw thrown;
+    return {
+      ok: false,
+      error: new CommandFailedError(`emit of ${type} on ${aggregateId} returned state that cannot be stored: ${thrown.message}`, {
+        ...where,
+        path: thrown.path,
+      }),
+    };
+  }
+  return {
+    ok: true,
+    event: {
+      name: definition.event,
+      command: type,
+      aggregateId,
+      version: (current?.version ?? 0) + 1,
+      state,
+      previousState: current?.state,
+      patch: diffStates(current?.state, state),
+    },
+  };
+}
+
+/**
+ * Why the stored form of `event` would not rebuild its state, or `undefined`
+ * when it does: the patch goes through JSON text (as in the shard file) and
+ * is applied to a copy of the previous state (or `{}`), as hydration does.
+ * Exported for the helpers' own tests; not part of `asynx-ts/testing`.
+ */
+export function replayProblem(event: ProducedEvent<JsonObject>): string | undefined {
+  let rebuilt: JsonObject;
+  try {
+    const stored = JSON.parse(JSON.stringify(event.patch)) as PatchOperation[];
+    rebuilt = applyInPlace(event.previousState === undefined ? {} : mutableCopy(event.previousState), stored);
+  } catch (thrown) {
+    return `applying the stored patch to the previous state fails: ${describeThrown(thrown).message}`;
+  }
+  if (jsonEqual(event.state, rebuilt)) return undefined;
+  return [
+    'the stored patch does not rebuild the emitted state (replaying this aggregate would give another state):',
+    ...jsonDifferences(event.state, rebuilt).map((line) => `  ${line}`),
+    `  patch: ${renderJson(event.patch as unknown as JsonValue)}`,
+  ].join('\n');
+}
+
+function isErrorClass(value: unknown): value is ErrorClass<Error> {
+  return typeof value === 'function' && (value === Error || (value as { prototype?: unknown }).prototype instanceof Error);
+}
+
+/** Whether `error` is an instance of `errorClass`, or an asynx error of that class name from another copy of the library. */
+function isErrorOf(error: AsynxError, errorClass: ErrorClass<Error>): boolean {
+  if (error instanceof errorClass) return true;
+  const name: string = (error as Error).name;
+  return name === errorClass.name;
+}
+
+/** The outcome of one command under test, with the `then` assertions. */
+export class When<D extends Domain<object, object>> {
+  readonly #outcome: Outcome;
+  readonly #context: string;
+
+  /** @internal Built by `given(…).when(…)`. */
+  constructor(outcome: Outcome, context: string) {
+    this.#outcome = outcome;
+    this.#context = context;
+  }
+
+  /**
+   * Asserts that the command was rejected with an error of `errorClass`
+   * (`ValidationError`, `CommandFailedError`, …) and, when given, that its
+   * message contains `message` (a string) or matches it (a RegExp).
+   * Returns the error for further checks (`details`, `code`).
+   */
+  then<E extends Error>(errorClass: ErrorClass<E>, message?: string | RegExp): E;
+  /**
+   * Asserts that the command succeeded, that the emitted state deep-equals
+   * `expected` (as JSON: key order and properties set to `undefined` do not
+   * matter), and that the stored patch replays to that state. Returns the
+   * produced event.
+   */
+  then(expected: StateOf<D>): ProducedEvent<StateOf<D>>;
+  then(expected: unknown, message?: unknown): unknown {
+    if (typeof expected === 'function' && typeof message === 'function') {
+      // `await` or a runner treating this object as a promise calls then(resolve, reject).
+      throw new TypeError(`${this.#context}: this is not a promise; call .then(expectedState) or .then(ErrorClass) on it instead of awaiting it`);
+    }
+    if (typeof expected === 'function') {
+      if (!isErrorClass(expected)) {
+        throw new TypeError(`then() takes the expected state or an Error class (such as ValidationError), got the function ${String((expected as { name?: unknown }).name)}`);
+      }
+      if (message !== undefined && typeof message !== 'string' && !(message instanceof RegExp)) {
+        throw new TypeError('then(ErrorClass, message): message must be a string or a RegExp');
+      }
+      return this.#expectError(expected, message);
+    }
+    return this.#expectState(expected);
+  }
+
+  /**
+   * Asserts that the command succeeded with the event `name` and that its
+   * patch replays to its state; returns the event.
+   */
+  thenEvent(name: string): ProducedEvent<StateOf<D>> {
+    const event = this.#succeeded(`event ${name}`);
+    if (event.name !== name) {
+      throw new DomainAssertionError(`${this.#context}: expected event ${name}, but the command produced ${event.name}`, name, event.name);
+    }
+    return event as unknown as ProducedEvent<StateOf<D>>;
+  }
+
+  #succeeded(wanted: string): ProducedEvent<JsonObject> {
+    const outcome = this.#outcome;
+    if (!outcome.ok) {
+      throw new DomainAssertionError(
+        `${this.#context}: expected ${wanted}, but the command was rejected: ${describeError(outcome.error)}`,
+        wanted,
+        outcome.error,
+      );
+    }
+    const problem = replayProblem(outcome.event);
+    if (problem !== undefined) throw new DomainAssertionError(`${this.#context}: ${problem}`, outcome.event.state, outcome.event.patch);
+    return outcome.event;
+  }
+
+  #expectState(expected: unknown): ProducedEvent<StateOf<D>> {
+    if (!isPlainObject(expected)) {
+      throw new TypeError(`then() takes the expected state (a plain object) or an Error class, got ${expected === null ? 'null' : Array.isArray(expected) ? 'an array' : typeof expected}`);
+    }
+    let wanted: JsonObject;
+    try {
+      wanted = toJson(expected, 'expected') as JsonObject;
+    } catch (thrown) {
+      if (!(thrown instanceof NotJsonError)) throw thrown;
+      throw new TypeError(`then(): the expected state is not JSON data: ${thrown.message}`);
+    }
+    const event = this.#succeeded(`the state ${renderJson(wanted)}`);
+    const differences = jsonDifferences(wanted, event.state);
+    if (differences.length > 0) {
+      throw new DomainAssertionError(
+        [
+          `${this.#context}: the emitted state differs from the expected state`,
+          ...differences.map((line) => `  ${line}`),
+          `expected: ${renderJson(wanted)}`,
+          `actual:   ${renderJson(event.state)}`,
+        ].join('\n'),
+        wanted,
+        event.state,
+      );
+    }
+    return event as unknown as ProducedEvent<StateOf<D>>;
+  }
+
+  #expectError<E extends Error>(errorClass: ErrorClass<E>, message: string | RegExp | undefined): E {
+    const outcome = this.#outcome;
+    const wanted = `${errorClass.name}${message === undefined ? '' : ` with message ${typeof message === 'string' ? `containing ${JSON.stringify(message)}` : `matching ${String(message)}`}`}`;
+    if (outcome.ok) {
+      throw new DomainAssertionError(
+        `${this.#context}: expected ${wanted}, but the command succeeded with ${outcome.event.name} → ${renderJson(outcome.event.state)}`,
+        wanted,
+        outcome.event.state,
+      );
+    }
+    const { error } = outcome;
+    if (!isErrorOf(error, errorClass)) {
+      throw new DomainAssertionError(`${this.#context}: expected ${wanted}, but it failed with ${describeError(error)}`, wanted, error);
+    }
+    const matches = message === undefined || (typeof message === 'string' ? error.message.includes(message) : message.test(error.message));
+    if (!matches) {
+      throw new DomainAssertionError(
+        `${this.#context}: expected ${wanted}, but the message was ${JSON.stringify(error.message)}`,
+        message,
+        error.message,
+      );
+    }
+    return error as unknown as E;
+  }
+}
+
+/** The state before the command under test; `when` runs a command against it. */
+export class Given<D extends Domain<object, object>> {
+  readonly #domain: D;
+  readonly #current: Current | undefined;
+  readonly #aggregateId: string | undefined;
+  readonly #description: string;
+
+  /** @internal Built by `given(…)`. */
+  constructor(domain: D, current: Current | undefined, aggregateId: string | undefined, description: string) {
+    this.#domain = domain;
+    this.#current = current;
+    this.#aggregateId = aggregateId;
+    this.#description = description;
+  }
+
+  /** The state the command under test will see (`undefined` when the aggregate does not exist). */
+  get state(): StateOf<D> | undefined {
+    return this.#current?.state as StateOf<D> | undefined;
+  }
+
+  /** Runs the command under test. Its outcome is checked with `then` / `thenEvent`. */
+  when<K extends CommandName<D>>(type: K, payload: PayloadOf<D, K>): When<D> {
+    const context = `given ${this.#description}, when ${String(type)} ${renderPayload(payload)}`;
+    const built = this.#aggregateId;
+    const outcome = execute(this.#domain, this.#current, type, payload, (aggregateId) => {
+      if (built !== undefined && aggregateId !== built) {
+        throw new Error(`${context}: the command targets ${aggregateId}, but the given commands built ${built}`);
+      }
+    });
+    return new When<D>(outcome, context);
+  }
+}
+
+function renderPayload(payload: unknown): string {
+  try {
+    return renderJson(toJson(payload, 'payload'));
+  } catch {
+    return String(payload);
+  }
+}
+
+function replayGiven(domain: Domain<object, object>, commands: readonly unknown[]): { current: Current | undefined; aggregateId: string | undefined } {
+  let current: Current | undefined;
+  let aggregateId: string | undefined;
+  commands.forEach((entry, i) => {
+    const where = `given(): command #${i + 1}`;
+    if (!Array.isArray(entry) || entry.length !== 2 || typeof entry[0] !== 'string') {
+      throw new TypeError(`${where} must be a [type, payload] pair, got ${renderPayload(entry)}`);
+    }
+    const [type, payload] = entry as [string, unknown];
+    const outcome = execute(domain, current, type, payload, (target) => {
+      if (aggregateId !== undefined && target !== aggregateId) {
+        throw new Error(`${where} (${type}) targets ${target}, but the commands before it targeted ${aggregateId}`);
+      }
+    });
+    if (!outcome.ok) throw new Error(`${where} (${type} ${renderPayload(payload)}) was rejected: ${describeError(outcome.error)}`);
+    const { event } = outcome;
+    const problem = replayProblem(event);
+    if (problem !== undefined) throw new Error(`${where} (${type}): ${problem}`);
+    aggregateId = event.aggregateId;
+    current = { state: event.state, version: event.version };
+  });
+  return { current, aggregateId };
+}
+
+/**
+ * Starts a domain test. `history` is the aggregate's state before the
+ * command under test, `undefined` (or nothing) for an aggregate that never
+ * existed, or a list of earlier commands that are run first:
+ *
+ * ```ts
+ * given(orderDomain, [['CreateOrder', { id: 'ORD-1', total: 10, items: 1, shipTo: 'Oslo' }]])
+ *   .when('ConfirmOrder', { id: 'ORD-1' })
+ *   .then({ id: 'ORD-1', status: 'Confirmed', total: 10, items: 1, ship_to: 'Oslo' });
+ * given(orderDomain).when('ConfirmOrder', { id: 'ORD-1' }).then(ValidationError, 'does not exist');
+ * ```
+ */
+export function given<D extends Domain<object, object>>(domain: D, history?: GivenHistory<D>): Given<D> {
+  assertDomain(domain, 'given(domain)');
+  if (history === undefined) return new Given(domain, undefined, undefined, `no ${domain.aggregate}`);
+  if (Array.isArray(history)) {
+    const { current, aggregateId } = replayGiven(domain, history);
+    const types = (history as ReadonlyArray<readonly [string, unknown]>).map(([type]) => type);
+    const description = types.length === 0 ? `no ${domain.aggregate}` : `${types.join(', ')}`;
+    return new Given(domain, current, aggregateId, description);
+  }
+  if (!isPlainObject(history)) {
+    throw new TypeError(`given(): history must be a state object, a list of [type, payload] commands or undefined, got ${history === null ? 'null' : typeof history}`);
+  }
+  let state: JsonObject;
+  try {
+    state = toJson(history, 'state', true) as JsonObject;
+  } catch (thrown) {
+    if (!(thrown instanceof NotJsonError)) throw thrown;
+    throw new TypeError(`given(): the state is not JSON data: ${thrown.message}`);
+  }
+  return new Given(domain, { state, version: 1 }, undefined, `${domain.aggregate} ${renderJson(state)}`);
+}
