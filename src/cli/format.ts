@@ -1,0 +1,106 @@
+/**
+ * Text output of `asynx inspect`: aligned tables for the summary, one block
+ * per event for an aggregate's history.
+ */
+import type { PatchOperation } from '../domain.js';
+import type { AggregateHistory, DataDirSummary } from './inspect.js';
+
+/** `1536` → `1.5 KiB`. */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/** Columns padded to their widest cell; `right` columns are right-aligned (numbers). */
+export function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>, right: ReadonlySet<number> = new Set()): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((cell, i) => (right.has(i) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)];
+}
+
+export function formatSummary(summary: DataDirSummary): string {
+  const { manifest } = summary;
+  const lines = [
+    `asynx data directory ${summary.dataDir}`,
+    `  aggregate    ${manifest.aggregate}`,
+    `  shards       ${manifest.shards}`,
+    `  hash scheme  ${manifest.hashScheme}`,
+    `  created      ${manifest.createdAt ?? '(unknown)'}`,
+    `  format       ${manifest.format}`,
+    '',
+  ];
+  const rows = summary.shards.map((s) => [
+    String(s.shard),
+    s.file,
+    s.exists ? formatBytes(s.bytes.total) : 'missing',
+    s.exists ? formatBytes(s.bytes.wal) : '-',
+    String(s.aggregates),
+    String(s.events),
+    String(s.snapshots),
+    String(s.headPosition),
+    s.error === undefined ? '' : `unreadable: ${s.error}`,
+  ]);
+  const { totals } = summary;
+  rows.push(['all', '', formatBytes(totals.bytes), '', String(totals.aggregates), String(totals.events), String(totals.snapshots), '', '']);
+  lines.push(...table(['shard', 'file', 'size', 'wal', 'aggregates', 'events', 'snapshots', 'head', ''], rows, new Set([0, 2, 3, 4, 5, 6, 7])));
+  lines.push('');
+  const checkpoints = summary.shards.flatMap((s) =>
+    s.checkpoints.map((c) => [c.name, String(s.shard), String(c.position), String(s.headPosition), String(c.lag)]),
+  );
+  if (checkpoints.length === 0) {
+    lines.push('durable subscriptions: none');
+  } else {
+    checkpoints.sort((a, b) => a[0]!.localeCompare(b[0]!) || Number(a[1]) - Number(b[1]));
+    lines.push('durable subscriptions (lag = head - checkpoint, in positions)');
+    lines.push(...table(['name', 'shard', 'checkpoint', 'head', 'lag'], checkpoints, new Set([1, 2, 3, 4])).map((l) => `  ${l}`));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** One patch operation as `replace /status "Confirmed"`. */
+export function formatOperation(op: PatchOperation): string {
+  const value = (): string => JSON.stringify(op.value) ?? 'undefined';
+  switch (op.op) {
+    case 'remove':
+      return `remove ${op.path}`;
+    case 'move':
+    case 'copy':
+      return `${op.op} ${op.from ?? '?'} -> ${op.path}`;
+    default:
+      return `${op.op} ${op.path} ${value()}`;
+  }
+}
+
+export function formatHistory(history: AggregateHistory): string {
+  const count = history.events.length;
+  const latest = history.events[count - 1]!;
+  const lines = [
+    `${history.aggregate} ${history.aggregateId}: shard ${history.shard} of ${history.shards} (${history.file}), ` +
+      `${count} event${count === 1 ? '' : 's'}, version ${latest.version}`,
+  ];
+  if (history.snapshot !== undefined) {
+    lines.push(`snapshot at version ${history.snapshot.version} (schema ${history.snapshot.schemaVersion})`);
+  }
+  if (history.note !== undefined) lines.push(`note: ${history.note}`);
+  for (const event of history.events) {
+    lines.push('');
+    lines.push(`v${event.version}  ${event.name}  ${event.occurredAt}  position ${event.position}  schema ${event.schemaVersion}`);
+    if (event.commandId !== undefined) lines.push(`  command id  ${event.commandId}`);
+    if (event.metadata !== undefined) lines.push(`  metadata    ${JSON.stringify(event.metadata)}`);
+    if (event.patch.length === 0) lines.push('  patch       (empty: the state did not change)');
+    event.patch.forEach((op, i) => lines.push(`${i === 0 ? '  patch       ' : '              '}${formatOperation(op)}`));
+    lines.push(`  state       ${JSON.stringify(event.state)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,274 @@
+/**
+ * What `asynx inspect` reads from a data directory: the manifest, and per
+ * shard file its sizes, counts, head position and durable subscription
+ * checkpoints, or one aggregate's history with its states replayed from the
+ * stored patches. Shard files are opened read-only, each read in one read
+ * transaction, so inspecting a directory an engine is writing to is safe and
+ * sees a consistent state of each file.
+ */
+import Database from 'better-sqlite3';
+import type { Database as Db } from 'better-sqlite3';
+import { existsSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { readManifest, type Manifest } from '../data-dir.js';
+import type { PatchOperation } from '../domain.js';
+import { describeThrown } from '../errors.js';
+import type { JsonObject } from '../json.js';
+import { HASH_SCHEME, shardFor } from '../router.js';
+import { applyInPlace, mutableCopy } from '../shard/patching.js';
+
+/** A problem that ends the command with a one-line message and exit code 1. */
+export class CliError extends Error {
+  override get name(): string {
+    return 'CliError';
+  }
+}
+
+export interface CheckpointInfo {
+  readonly name: string;
+  readonly position: number;
+  /** Positions committed after the checkpoint: `headPosition - position`. */
+  readonly lag: number;
+}
+
+export interface ShardSummary {
+  readonly shard: number;
+  readonly file: string;
+  readonly exists: boolean;
+  /** Bytes of the database file and of its write-ahead log (0 when there is none). */
+  readonly bytes: { readonly db: number; readonly wal: number; readonly total: number };
+  readonly aggregates: number;
+  readonly events: number;
+  readonly snapshots: number;
+  /** The position of the last event ever committed to this shard (0 for none). */
+  readonly headPosition: number;
+  /** Schema versions the shard's events were written with. */
+  readonly schemaVersions: number[];
+  readonly checkpoints: CheckpointInfo[];
+  /** Why the file could not be read, when it could not. */
+  readonly error?: string;
+}
+
+export interface DataDirSummary {
+  readonly dataDir: string;
+  readonly manifest: Manifest;
+  readonly shards: ShardSummary[];
+  readonly totals: { readonly bytes: number; readonly aggregates: number; readonly events: number; readonly snapshots: number };
+}
+
+export interface HistoryEntry {
+  readonly version: number;
+  readonly name: string;
+  readonly occurredAt: string;
+  readonly position: number;
+  readonly schemaVersion: number;
+  readonly eventId: string;
+  readonly commandId?: string;
+  readonly metadata?: JsonObject;
+  readonly patch: PatchOperation[];
+  /** The state after this event, replayed from `{}` through the stored patches. */
+  readonly state: JsonObject;
+}
+
+export interface AggregateHistory {
+  readonly dataDir: string;
+  readonly aggregate: string;
+  readonly aggregateId: string;
+  readonly shard: number;
+  readonly shards: number;
+  readonly file: string;
+  readonly schemaVersions: number[];
+  /** Always false: the domain module is not loaded, so stored patches replay as written. */
+  readonly upcastersApplied: false;
+  /** Set when the aggregate's events or snapshot have more than one schema version. */
+  readonly note?: string;
+  readonly snapshot?: { readonly version: number; readonly schemaVersion: number };
+  readonly events: HistoryEntry[];
+}
+
+function sizeOf(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** Checks that `dataDir` is an asynx data directory and returns its manifest. */
+export function openDataDir(dataDir: string): { dir: string; manifest: Manifest } {
+  const dir = resolve(dataDir);
+  let isDirectory: boolean;
+  try {
+    isDirectory = statSync(dir).isDirectory();
+  } catch (thrown) {
+    const code = (thrown as NodeJS.ErrnoException).code;
+    throw new CliError(code === 'ENOENT' ? `data directory ${dataDir} does not exist` : `cannot read ${dataDir}: ${describeThrown(thrown).message}`);
+  }
+  if (!isDirectory) throw new CliError(`${dataDir} is not a directory`);
+  let manifest: Manifest | undefined;
+  try {
+    manifest = readManifest(dir);
+  } catch (thrown) {
+    throw new CliError(describeThrown(thrown).message);
+  }
+  if (manifest === undefined) throw new CliError(`${dataDir} is not an asynx data directory (it has no asynx.json)`);
+  const { shards, aggregate, hashScheme } = manifest as Partial<Manifest>;
+  if (!Number.isInteger(shards) || (shards as number) < 1 || typeof aggregate !== 'string' || typeof hashScheme !== 'string') {
+    throw new CliError(`${join(dataDir, 'asynx.json')} is malformed: it needs aggregate, shards and hashScheme`);
+  }
+  return { dir, manifest };
+}
+
+function shardFile(dir: string, shard: number): string {
+  return join(dir, `shard-${shard}.db`);
+}
+
+/** Runs `read` on the shard file, opened read-only, inside one read transaction. */
+function readShard<T>(path: string, read: (db: Db) => T): T {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    // A writer may hold the file; wait for its lock rather than fail at once.
+    db.pragma('busy_timeout = 5000');
+    return db.transaction(() => read(db))();
+  } finally {
+    db.close();
+  }
+}
+
+function headPosition(db: Db): number {
+  const row = db.prepare<[], { seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'events'").get();
+  return row?.seq ?? 0;
+}
+
+function summarizeShard(dir: string, shard: number): ShardSummary {
+  const path = shardFile(dir, shard);
+  const file = `shard-${shard}.db`;
+  const db = sizeOf(path);
+  const wal = sizeOf(`${path}-wal`);
+  const base = { shard, file, bytes: { db, wal, total: db + wal } };
+  const empty = { aggregates: 0, events: 0, snapshots: 0, headPosition: 0, schemaVersions: [], checkpoints: [] };
+  const exists = existsSync(path);
+  if (!exists) return { ...base, exists, ...empty };
+  try {
+    return readShard(path, (handle) => {
+      const head = headPosition(handle);
+      const count = (sql: string): number => handle.prepare<[], { n: number }>(sql).get()?.n ?? 0;
+      return {
+        ...base,
+        exists,
+        aggregates: count('SELECT count(DISTINCT aggregate_id) AS n FROM events'),
+        events: count('SELECT count(*) AS n FROM events'),
+        snapshots: count('SELECT count(*) AS n FROM snapshots'),
+        headPosition: head,
+        schemaVersions: handle
+          .prepare<[], { v: number }>('SELECT DISTINCT schema_version AS v FROM events ORDER BY v')
+          .all()
+          .map((r) => r.v),
+        checkpoints: handle
+          .prepare<[], { name: string; position: number }>('SELECT name, position FROM checkpoints ORDER BY name')
+          .all()
+          .map((r) => ({ name: r.name, position: r.position, lag: Math.max(0, head - r.position) })),
+      };
+    });
+  } catch (thrown) {
+    return { ...base, exists, ...empty, error: describeThrown(thrown).message };
+  }
+}
+
+/** The manifest and every shard file's figures. */
+export function summarize(dataDir: string): DataDirSummary {
+  const { dir, manifest } = openDataDir(dataDir);
+  const shards = Array.from({ length: manifest.shards }, (_, shard) => summarizeShard(dir, shard));
+  const sum = (pick: (s: ShardSummary) => number): number => shards.reduce((total, s) => total + pick(s), 0);
+  return {
+    dataDir: dir,
+    manifest,
+    shards,
+    totals: { bytes: sum((s) => s.bytes.total), aggregates: sum((s) => s.aggregates), events: sum((s) => s.events), snapshots: sum((s) => s.snapshots) },
+  };
+}
+
+interface RawEvent {
+  readonly position: number;
+  readonly event_id: string;
+  readonly version: number;
+  readonly name: string;
+  readonly schema_version: number;
+  readonly occurred_at: string;
+  readonly patch: string;
+  readonly command_id: string | null;
+  readonly metadata: string | null;
+}
+
+/**
+ * One aggregate's events, found on the shard its ID routes to, with each
+ * state replayed from `{}`. Throws `CliError` when it has no events.
+ */
+export function aggregateHistory(dataDir: string, aggregateId: string): AggregateHistory {
+  const { dir, manifest } = openDataDir(dataDir);
+  if (manifest.hashScheme !== HASH_SCHEME) {
+    throw new CliError(`${dataDir} routes aggregates with hash scheme ${manifest.hashScheme}, which this version (${HASH_SCHEME}) cannot follow`);
+  }
+  const shard = shardFor(aggregateId, manifest.shards);
+  const path = shardFile(dir, shard);
+  if (!existsSync(path)) throw new CliError(`no events for ${aggregateId}`);
+  let rows: RawEvent[];
+  let snapshot: { version: number; schema_version: number } | undefined;
+  try {
+    [rows, snapshot] = readShard(path, (db) => [
+      db
+        .prepare<[string], RawEvent>(
+          `SELECT position, event_id, version, name, schema_version, occurred_at, patch, command_id, metadata
+           FROM events WHERE aggregate_id = ? ORDER BY version`,
+        )
+        .all(aggregateId),
+      db.prepare<[string], { version: number; schema_version: number }>('SELECT version, schema_version FROM snapshots WHERE aggregate_id = ?').get(aggregateId),
+    ]);
+  } catch (thrown) {
+    throw new CliError(`cannot read ${path}: ${describeThrown(thrown).message}`);
+  }
+  if (rows.length === 0) throw new CliError(`no events for ${aggregateId}`);
+  let state: JsonObject = {};
+  const events = rows.map((row): HistoryEntry => {
+    // Parsed twice: applying moves the patch's values into the state, which later patches change in place.
+    const patch = JSON.parse(row.patch) as PatchOperation[];
+    try {
+      state = applyInPlace(state, JSON.parse(row.patch) as PatchOperation[]);
+    } catch (thrown) {
+      throw new CliError(`${aggregateId} v${row.version}: its stored patch does not apply to the state before it: ${describeThrown(thrown).message}`);
+    }
+    return {
+      version: row.version,
+      name: row.name,
+      occurredAt: row.occurred_at,
+      position: row.position,
+      schemaVersion: row.schema_version,
+      eventId: row.event_id,
+      ...(row.command_id === null ? {} : { commandId: row.command_id }),
+      ...(row.metadata === null ? {} : { metadata: JSON.parse(row.metadata) as JsonObject }),
+      patch,
+      state: mutableCopy(state),
+    };
+  });
+  const versions = new Set(rows.map((r) => r.schema_version));
+  if (snapshot !== undefined) versions.add(snapshot.schema_version);
+  const schemaVersions = [...versions].sort((a, b) => a - b);
+  const note =
+    schemaVersions.length > 1
+      ? `this aggregate was written with schema versions ${schemaVersions.join(', ')}; the states below replay the stored patches as written, ` +
+        'without the domain’s upcasters (the domain module is not loaded), so older events keep their old shape'
+      : undefined;
+  return {
+    dataDir: dir,
+    aggregate: manifest.aggregate,
+    aggregateId,
+    shard,
+    shards: manifest.shards,
+    file: `shard-${shard}.db`,
+    schemaVersions,
+    upcastersApplied: false,
+    ...(note === undefined ? {} : { note }),
+    ...(snapshot === undefined ? {} : { snapshot: { version: snapshot.version, schemaVersion: snapshot.schema_version } }),
+    events,
+  };
+}

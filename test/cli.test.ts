@@ -1,0 +1,315 @@
+/**
+ * The `asynx` command-line tool, run as a child process (the built
+ * dist/src/cli/main.js, the package's `bin`) against data directories the
+ * engine wrote in the test, including one an engine is writing to while it
+ * is inspected.
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { open } from '../dist/src/index.js';
+import { orderDomain } from '../dist/examples/order/domain.js';
+import { profileV1 } from '../dist/test/fixtures/profile-v1-domain.js';
+import { profileV2 } from '../dist/test/fixtures/profile-v2-domain.js';
+import { useTempDirs } from './support/temp-dir.js';
+
+const execFileAsync = promisify(execFile);
+const tempDir = useTempDirs();
+const cli = join(process.cwd(), 'dist/src/cli/main.js');
+
+interface Result {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+async function asynx(...args: string[]): Promise<Result> {
+  try {
+    const { stdout, stderr } = await execFileAsync(process.execPath, [cli, ...args]);
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+interface SummaryJson {
+  dataDir: string;
+  manifest: { aggregate: string; shards: number; hashScheme: string; format: number; createdAt: string };
+  shards: Array<{
+    shard: number;
+    file: string;
+    exists: boolean;
+    bytes: { db: number; wal: number; total: number };
+    aggregates: number;
+    events: number;
+    snapshots: number;
+    headPosition: number;
+    checkpoints: Array<{ name: string; position: number; lag: number }>;
+  }>;
+  totals: { bytes: number; aggregates: number; events: number; snapshots: number };
+}
+
+interface HistoryJson {
+  aggregate: string;
+  aggregateId: string;
+  shard: number;
+  shards: number;
+  schemaVersions: number[];
+  upcastersApplied: boolean;
+  note?: string;
+  snapshot?: { version: number; schemaVersion: number };
+  events: Array<{
+    version: number;
+    name: string;
+    occurredAt: string;
+    position: number;
+    schemaVersion: number;
+    commandId?: string;
+    metadata?: Record<string, unknown>;
+    patch: Array<{ op: string; path: string; value?: unknown }>;
+    state: Record<string, unknown>;
+  }>;
+}
+
+const orders = ['ORD-1', 'ORD-2', 'ORD-3', 'ORD-4', 'ORD-5'];
+let dataDir: string;
+let shardOf: (id: string) => number;
+
+beforeAll(async () => {
+  dataDir = join(tempDir(), 'orders');
+  // First session: a durable subscription follows everything, checkpointed at close.
+  const first = await open({ domain: orderDomain, dataDir, shards: 2 });
+  shardOf = (id) => first.shardOf(id);
+  first.subscribe('Order*', () => undefined, { durable: 'audit' });
+  for (const id of orders) await first.send('CreateOrder', { id, total: 10, items: 1, shipTo: `${id} street` });
+  await first.send('ConfirmOrder', { id: 'ORD-1' }, { commandId: 'confirm-1', metadata: { user: 'ana' } });
+  await first.close();
+  // Second session without it: the audit checkpoint falls behind.
+  const second = await open({ domain: orderDomain, dataDir, shards: 2 });
+  await second.send('ShipOrder', { id: 'ORD-1' });
+  await second.send('ConfirmOrder', { id: 'ORD-2' });
+  await second.close();
+});
+
+describe('asynx inspect <dataDir>', () => {
+  it('prints the manifest, a row per shard and the durable subscriptions with their lag', async () => {
+    const { code, stdout, stderr } = await asynx('inspect', dataDir);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toContain(`asynx data directory ${dataDir}\n  aggregate    Order\n  shards       2\n  hash scheme  fnv1a32-utf16+fmix32\n`);
+    const lines = stdout.split('\n');
+    expect(lines).toContainEqual(expect.stringMatching(/^shard +file +size +wal +aggregates +events +snapshots +head$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^ +0 +shard-0\.db +[\d.]+ KiB +[\d.]+ (B|KiB) +\d+ +\d+ +\d+ +\d+$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^ +all +[\d.]+ KiB +5 +8 +1$/));
+    expect(stdout).toContain('durable subscriptions (lag = head - checkpoint, in positions)');
+    expect(lines).toContainEqual(expect.stringMatching(/^ +audit +0 +\d+ +\d+ +\d+$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^ +audit +1 +\d+ +\d+ +\d+$/));
+  });
+
+  it('--json gives the same figures as data', async () => {
+    const { code, stdout } = await asynx('inspect', dataDir, '--json');
+    expect(code).toBe(0);
+    const summary = JSON.parse(stdout) as SummaryJson;
+    expect(summary.manifest).toMatchObject({ aggregate: 'Order', shards: 2, hashScheme: 'fnv1a32-utf16+fmix32', format: 1 });
+    expect(summary.totals).toMatchObject({ aggregates: 5, events: 8, snapshots: 1 });
+    const expectedAggregates = [0, 1].map((shard) => orders.filter((id) => shardOf(id) === shard).length);
+    expect(summary.shards.map((s) => s.aggregates)).toEqual(expectedAggregates);
+    for (const shard of summary.shards) {
+      expect(shard).toMatchObject({ file: `shard-${shard.shard}.db`, exists: true });
+      expect(shard.bytes.total).toBe(shard.bytes.db + shard.bytes.wal);
+      expect(shard.bytes.db).toBeGreaterThan(0);
+      // Nothing was erased: the head position is the event count.
+      expect(shard.headPosition).toBe(shard.events);
+      const [audit] = shard.checkpoints;
+      expect(audit!.name).toBe('audit');
+      expect(audit!.lag).toBe(shard.headPosition - audit!.position);
+    }
+    // The two commands of the second session are the audit subscription's lag.
+    expect(summary.shards.reduce((sum, s) => sum + s.checkpoints[0]!.lag, 0)).toBe(2);
+    expect(summary.totals.bytes).toBe(summary.shards.reduce((sum, s) => sum + s.bytes.total, 0));
+  });
+});
+
+describe('asynx inspect <dataDir> <aggregateId>', () => {
+  it('prints each event with its patch and the state it leads to', async () => {
+    const { code, stdout } = await asynx('inspect', dataDir, 'ORD-1');
+    expect(code).toBe(0);
+    const shard = shardOf('ORD-1');
+    expect(stdout.split('\n')[0]).toBe(`Order ORD-1: shard ${shard} of 2 (shard-${shard}.db), 3 events, version 3`);
+    expect(stdout).toContain('snapshot at version 3 (schema 1)');
+    expect(stdout).not.toContain('note:');
+    expect(stdout).toMatch(/\nv1 {2}OrderCreated {2}\d{4}-\d\d-\d\dT[\d:.]+Z {2}position \d+ {2}schema 1\n {2}patch {7}add \/id "ORD-1"\n {14}add \/status "Pending"\n/);
+    expect(stdout).toContain('  state       {"id":"ORD-1","status":"Pending","total":10,"items":1,"ship_to":"ORD-1 street"}');
+    expect(stdout).toMatch(/\nv2 {2}OrderConfirmed .*\n {2}command id {2}confirm-1\n {2}metadata {4}\{"user":"ana"\}\n {2}patch {7}replace \/status "Confirmed"\n/);
+    expect(stdout).toContain('  state       {"id":"ORD-1","status":"Shipped","total":10,"items":1,"ship_to":"ORD-1 street"}');
+  });
+
+  it('--json gives the patches as stored and the replayed states', async () => {
+    const { code, stdout } = await asynx('inspect', dataDir, 'ORD-1', '--json');
+    expect(code).toBe(0);
+    const history = JSON.parse(stdout) as HistoryJson;
+    expect(history).toMatchObject({ aggregate: 'Order', aggregateId: 'ORD-1', shard: shardOf('ORD-1'), shards: 2, schemaVersions: [1], upcastersApplied: false });
+    expect(history.note).toBeUndefined();
+    expect(history.events.map((e) => [e.version, e.name])).toEqual([
+      [1, 'OrderCreated'],
+      [2, 'OrderConfirmed'],
+      [3, 'OrderShipped'],
+    ]);
+    expect(history.events[0]!.patch).toHaveLength(5);
+    expect(history.events[1]).toMatchObject({
+      commandId: 'confirm-1',
+      metadata: { user: 'ana' },
+      patch: [{ op: 'replace', path: '/status', value: 'Confirmed' }],
+    });
+    expect(history.events.map((e) => e.state.status)).toEqual(['Pending', 'Confirmed', 'Shipped']);
+    expect(history.events[2]!.position).toBeGreaterThan(history.events[1]!.position);
+  });
+
+  it('says that upcasters are not applied when the aggregate spans schema versions', async () => {
+    const profiles = join(tempDir(), 'profiles');
+    const v1 = await open({ domain: profileV1, dataDir: profiles, shards: 1 });
+    await v1.send('SetProfile', { id: 'bob', name: 'Bob', mail: 'bob@example.org' });
+    await v1.close();
+    const v2 = await open({ domain: profileV2, dataDir: profiles, shards: 1 });
+    await v2.send('Rename', { id: 'bob', name: 'Robert' });
+    await v2.close();
+
+    const text = await asynx('inspect', profiles, 'bob');
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^note: this aggregate was written with schema versions 1, 2; .*without the domain’s upcasters \(the domain module is not loaded\)/m);
+    const history = JSON.parse((await asynx('inspect', profiles, 'bob', '--json')).stdout) as HistoryJson;
+    expect(history.schemaVersions).toEqual([1, 2]);
+    expect(history.events.map((e) => e.schemaVersion)).toEqual([1, 2]);
+    // The v1 patch replays as written: the old field name stays.
+    expect(history.events[1]!.state).toEqual({ name: 'Robert', mail: 'bob@example.org' });
+  });
+});
+
+describe('errors: one line on stderr, exit code 1', () => {
+  it('a missing data directory', async () => {
+    const missing = join(tempDir(), 'nowhere');
+    expect(await asynx('inspect', missing)).toEqual({ code: 1, stdout: '', stderr: `asynx: data directory ${missing} does not exist\n` });
+  });
+
+  it('a directory that is not an asynx data directory, or a file', async () => {
+    const plain = tempDir();
+    writeFileSync(join(plain, 'notes.txt'), 'hello');
+    expect(await asynx('inspect', plain)).toEqual({ code: 1, stdout: '', stderr: `asynx: ${plain} is not an asynx data directory (it has no asynx.json)\n` });
+    expect(await asynx('inspect', join(plain, 'notes.txt'))).toMatchObject({ code: 1, stderr: `asynx: ${join(plain, 'notes.txt')} is not a directory\n` });
+  });
+
+  it('a damaged manifest', async () => {
+    const damaged = tempDir();
+    writeFileSync(join(damaged, 'asynx.json'), '{ "aggregate": ');
+    const result = await asynx('inspect', damaged);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`asynx: ${join(damaged, 'asynx.json')} is not valid JSON; the data directory's manifest is damaged\n`);
+    writeFileSync(join(damaged, 'asynx.json'), '{ "aggregate": "Order" }');
+    expect((await asynx('inspect', damaged)).stderr).toBe(`asynx: ${join(damaged, 'asynx.json')} is malformed: it needs aggregate, shards and hashScheme\n`);
+  });
+
+  it('an aggregate with no events', async () => {
+    expect(await asynx('inspect', dataDir, 'ORD-404')).toEqual({ code: 1, stdout: '', stderr: 'asynx: no events for ORD-404\n' });
+  });
+
+  it('a garbage shard file is reported, the other shards still shown', async () => {
+    const broken = join(tempDir(), 'broken');
+    const engine = await open({ domain: orderDomain, dataDir: broken, shards: 2 });
+    await engine.send('CreateOrder', { id: 'ORD-1', total: 1, items: 1, shipTo: 'x' });
+    await engine.close();
+    const victim = shardOf('ORD-1') === 0 ? 1 : 0;
+    writeFileSync(join(broken, `shard-${victim}.db`), 'not a database at all, just text that is long enough to look like a header'.repeat(4));
+    const result = await asynx('inspect', broken);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(new RegExp(`shard-${victim}\\.db .*unreadable: file is not a database`));
+    expect(result.stderr).toBe(`asynx: shard-${victim}.db is unreadable: file is not a database\n`);
+    expect(result.stdout).toMatch(/ all +[\d.]+ KiB +1 +1 +0/);
+  });
+
+  it('an unknown command or a missing argument', async () => {
+    expect(await asynx('frobnicate')).toMatchObject({ code: 1, stderr: expect.stringContaining("error: unknown command 'frobnicate'") });
+    expect(await asynx('inspect')).toMatchObject({ code: 1, stderr: expect.stringContaining("error: missing required argument 'dataDir'") });
+    expect(await asynx('example', '--shards', 'two')).toMatchObject({ code: 1, stderr: expect.stringContaining('must be a positive integer') });
+  });
+});
+
+describe('inspecting while an engine runs on the directory', () => {
+  it('reads consistent figures without disturbing the engine', async () => {
+    const live = join(tempDir(), 'live');
+    const engine = await open({ domain: orderDomain, dataDir: live, shards: 2 });
+    try {
+      engine.subscribe('Order*', () => undefined, { durable: 'mailer' });
+      for (let i = 0; i < 20; i++) await engine.send('CreateOrder', { id: `L-${i}`, total: 5, items: 1, shipTo: 'x' });
+      await engine.drain();
+
+      // Commands keep committing while the CLI reads.
+      let sending = true;
+      let sent = 0;
+      const writer = (async () => {
+        while (sending) {
+          await engine.send('CreateOrder', { id: `W-${sent}`, total: 5, items: 1, shipTo: 'y' });
+          sent++;
+        }
+      })();
+      const [summaryRun, historyRun] = await Promise.all([asynx('inspect', live, '--json'), asynx('inspect', live, 'L-3', '--json')]);
+      sending = false;
+      await writer;
+      expect(sent).toBeGreaterThan(0);
+
+      expect(summaryRun).toMatchObject({ code: 0, stderr: '' });
+      const summary = JSON.parse(summaryRun.stdout) as SummaryJson;
+      for (const shard of summary.shards) {
+        // Count and head come from one read transaction: they agree even mid-write.
+        expect(shard.events).toBe(shard.headPosition);
+        expect(shard.aggregates).toBe(shard.events);
+        expect(shard.bytes.wal).toBeGreaterThan(0);
+      }
+      expect(summary.totals.events).toBeGreaterThanOrEqual(20);
+      expect(summary.totals.events).toBeLessThanOrEqual(20 + sent);
+      expect(historyRun.code).toBe(0);
+      expect((JSON.parse(historyRun.stdout) as HistoryJson).events.map((e) => e.state)).toEqual([
+        { id: 'L-3', status: 'Pending', total: 5, items: 1, ship_to: 'x' },
+      ]);
+
+      // The engine carries on: more commands, reads and a clean close.
+      await engine.send('ConfirmOrder', { id: 'L-3' });
+      expect(await engine.get('L-3')).toMatchObject({ status: 'Confirmed' });
+      const after = JSON.parse((await asynx('inspect', live, '--json')).stdout) as SummaryJson;
+      expect(after.totals.events).toBe(20 + sent + 1);
+    } finally {
+      await engine.close();
+    }
+    const closed = JSON.parse((await asynx('inspect', live, '--json')).stdout) as SummaryJson;
+    expect(closed.shards.flatMap((s) => s.checkpoints.map((c) => c.name))).toEqual(['mailer', 'mailer']);
+    expect(closed.shards.every((s) => s.checkpoints[0]!.lag === 0)).toBe(true);
+  });
+});
+
+describe('asynx example and asynx bench', () => {
+  it('example runs the order example into --data, which inspect then reads', async () => {
+    const target = join(tempDir(), 'example');
+    const run = await asynx('example', '--data', target, '--shards', '3');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Step 1: Setting up the engine (3 shards)...');
+    expect(run.stdout.trimEnd().split('\n').pop()).toBe('✅ Example completed successfully!');
+    const summary = JSON.parse((await asynx('inspect', target, '--json')).stdout) as SummaryJson;
+    expect(summary.manifest.shards).toBe(3);
+    expect(summary.totals).toMatchObject({ aggregates: 3, events: 9, snapshots: 3 });
+  });
+
+  it('bench passes its arguments to the benchmark runner', async () => {
+    const result = await asynx('bench', '--help');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/--shards/);
+    expect(result.stdout).toMatch(/--quick/);
+  });
+
+  it('--version prints the package version, and the package names the CLI as its bin', async () => {
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string; bin: Record<string, string> };
+    expect((await asynx('--version')).stdout.trim()).toBe(pkg.version);
+    expect(pkg.bin.asynx).toBe('./dist/src/cli/main.js');
+    expect(readFileSync(pkg.bin.asynx, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+  });
+});
