@@ -1,0 +1,161 @@
+/**
+ * The benchmark runner: starts every scenario case in a fresh Node process,
+ * one at a time (they would skew each other), prints one table, checks the
+ * targets, and records the run in bench/RESULTS.md and bench/scaling.svg.
+ *
+ *   node dist/bench/run.js [scenario…] [--shards 1,2,4] [--quick] [--json] [--no-record]
+ */
+import { writeFile } from 'node:fs/promises';
+import { relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { runInvocation } from './child-run.js';
+import { describeMachine } from './machine.js';
+import { measureParallelCapacity } from './parallel-capacity.js';
+import { planRun, type Invocation } from './plan.js';
+import { rate } from './ratios.js';
+import type { BenchResult } from './result.js';
+import { appendRecord, describeCapacity } from './results-file.js';
+import { scalingChart } from './svg-chart.js';
+import { formatTable } from './table.js';
+import { checkTargets, formatTargetCheck } from './targets.js';
+
+const USAGE = `usage: npm run bench -- [scenario…] [--shards 1,2,4] [--quick] [--json] [--no-record]
+
+  scenario      run only scenarios whose name contains this (order, cpu-heavy,
+                hot-aggregate, latency, hydration, fanout)
+  --shards      shard counts to measure (default 1,2,4)
+  --quick       smaller counts: the whole run takes under two minutes on 2 cores
+  --json        print one JSON object per result instead of the table
+  --no-record   leave bench/RESULTS.md and bench/scaling.svg alone`;
+
+/** Where the sources live: results are recorded next to them, not in dist/. */
+const BENCH_SOURCE_DIR = new URL('../../bench/', import.meta.url);
+
+interface CliOptions {
+  readonly filters: string[];
+  readonly shards: number[];
+  readonly quick: boolean;
+  readonly json: boolean;
+  readonly record: boolean;
+}
+
+function parseShards(raw: string): number[] {
+  const shards = raw.split(',').map((part) => Number(part.trim()));
+  if (shards.length === 0 || shards.some((s) => !Number.isInteger(s) || s < 1 || s > 256)) {
+    throw new Error(`--shards takes shard counts from 1 to 256, separated by commas, got ${raw}`);
+  }
+  return [...new Set(shards)].sort((a, b) => a - b);
+}
+
+function readCli(argv: readonly string[]): CliOptions | undefined {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    options: {
+      shards: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      'no-record': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (values.help) return undefined;
+  return {
+    filters: positionals,
+    shards: parseShards(values.shards ?? '1,2,4'),
+    quick: values.quick,
+    json: values.json,
+    record: !values['no-record'],
+  };
+}
+
+/** The command as the user typed it, for RESULTS.md. */
+function commandLine(argv: readonly string[]): string {
+  const quoted = argv.map((arg) => (/^[\w.,=/:-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`));
+  if (process.env.npm_lifecycle_event === 'bench') return ['npm run bench', ...(quoted.length > 0 ? ['--', ...quoted] : [])].join(' ');
+  return ['node', relative(process.cwd(), process.argv[1] ?? 'dist/bench/run.js'), ...quoted].join(' ');
+}
+
+/** Progress goes to stderr and only to a terminal, so piped or recorded output stays clean. */
+function progress(): { step(index: number, total: number, invocation: Invocation): void; done(): void } {
+  if (!process.stderr.isTTY) return { step: () => undefined, done: () => undefined };
+  const began = performance.now();
+  return {
+    step(index, total, invocation) {
+      const seconds = Math.round((performance.now() - began) / 1000);
+      process.stderr.write(`\r\u001b[K[${index + 1}/${total}, ${seconds} s] ${invocation.label}`);
+    },
+    done() {
+      process.stderr.write('\r\u001b[K');
+    },
+  };
+}
+
+async function main(): Promise<number> {
+  const argv = process.argv.slice(2);
+  let options: CliOptions | undefined;
+  let plan: Invocation[];
+  try {
+    options = readCli(argv);
+    if (options === undefined) {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    plan = planRun(options);
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
+    return 2;
+  }
+  const machine = describeMachine();
+  const startedAt = new Date();
+  const began = performance.now();
+  const timeoutMs = options.quick ? 120_000 : 600_000;
+  const results: BenchResult[] = [];
+  const failures: string[] = [];
+  const capacityBefore = await measureParallelCapacity(machine.cores);
+  const shown = progress();
+  for (const [index, invocation] of plan.entries()) {
+    shown.step(index, plan.length, invocation);
+    const outcome = await runInvocation(invocation, timeoutMs);
+    if (outcome.ok) results.push(...outcome.results);
+    else failures.push(`${invocation.label}: ${outcome.reason}`);
+  }
+  shown.done();
+  const capacity = { before: capacityBefore, after: await measureParallelCapacity(machine.cores) };
+  const rated = rate(results);
+  const targets = checkTargets(rated).filter((check) => check.met !== undefined);
+
+  if (options.json) {
+    for (const result of rated) process.stdout.write(`${JSON.stringify(result)}\n`);
+  } else {
+    process.stdout.write(`${formatTable(rated)}\n\n`);
+    for (const check of targets) process.stdout.write(`${formatTargetCheck(check)}\n`);
+    process.stdout.write(`\n${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, load average ${machine.loadAverage} at start\n`);
+    process.stdout.write(`${describeCapacity(capacity, machine.cores)}\n`);
+  }
+  for (const failure of failures) process.stderr.write(`failed: ${failure}\n`);
+
+  if (options.record && results.length > 0) {
+    const resultsFile = fileURLToPath(new URL('RESULTS.md', BENCH_SOURCE_DIR));
+    await appendRecord(resultsFile, {
+      startedAt,
+      command: commandLine(argv),
+      quick: options.quick,
+      machine,
+      capacity,
+      durationSeconds: (performance.now() - began) / 1000,
+      results: rated,
+      targets,
+      failures,
+    });
+    const chart = scalingChart(results, `${startedAt.toISOString().slice(0, 10)}, ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}${options.quick ? ', quick run' : ''}`);
+    const chartFile = fileURLToPath(new URL('scaling.svg', BENCH_SOURCE_DIR));
+    if (chart !== undefined) await writeFile(chartFile, chart);
+    process.stderr.write(`recorded in ${relative(process.cwd(), resultsFile)}${chart === undefined ? '' : ` and ${relative(process.cwd(), chartFile)}`}\n`);
+  }
+  return failures.length > 0 ? 1 : 0;
+}
+
+process.exitCode = await main();

@@ -1,0 +1,73 @@
+/**
+ * order: N orders, each CreateOrder → ConfirmOrder → ShipOrder, from
+ * `concurrency` senders that each await an order's three sends in turn.
+ * Variants: the engine, both single-thread baselines, and raw-sqlite with
+ * the same number of events.
+ */
+import { orderDomain } from '../../examples/order/domain.js';
+import { runRawSqlite } from '../baselines/raw-sqlite.js';
+import { BATCHED_PER_TRANSACTION, runSingleThread } from '../baselines/single-thread-run.js';
+import { committedCommands, meanBatchSize, withEngine } from '../engine-harness.js';
+import type { BenchResult } from '../result.js';
+import { readScenarioArgs, runScenario, throughput } from '../scenario-cli.js';
+import { closedLoop } from '../senders.js';
+import { LatencyRecorder } from '../stats.js';
+import { startTiming } from '../timing.js';
+import { withTempDir } from '../temp-dir.js';
+import { createOrder, orderCommands, orderId } from '../workloads/order-workload.js';
+
+const args = readScenarioArgs({ count: 10_000, concurrency: 100 });
+const base = { scenario: 'order', workload: 'default', unit: 'commands/s' } as const;
+
+async function engineRun(): Promise<BenchResult> {
+  return withEngine(orderDomain, { shards: args.shards }, async (engine) => {
+    const latency = new LatencyRecorder(args.count * 3);
+    const timed = async (send: () => Promise<unknown>): Promise<void> => {
+      const began = performance.now();
+      await send();
+      latency.record(performance.now() - began);
+    };
+    const stop = startTiming();
+    await closedLoop(args.concurrency, args.count, async (i) => {
+      const id = orderId(i);
+      await timed(() => engine.send('CreateOrder', createOrder(i)));
+      await timed(() => engine.send('ConfirmOrder', { id }));
+      await timed(() => engine.send('ShipOrder', { id }));
+    });
+    const timing = stop();
+    const committed = committedCommands(engine);
+    if (committed !== args.count * 3) throw new Error(`engine committed ${committed} of ${args.count * 3} commands`);
+    return throughput(
+      { ...base, variant: 'engine', shards: args.shards, concurrency: args.concurrency },
+      args.count * 3,
+      timing,
+      latency.summary(),
+      `${args.count} orders, mean batch ${meanBatchSize(engine).toFixed(1)}`,
+    );
+  });
+}
+
+async function main(): Promise<BenchResult> {
+  switch (args.variant) {
+    case 'engine':
+      return engineRun();
+    case 'txn-per-command':
+    case 'batched-single-thread': {
+      const perTransaction = args.variant === 'txn-per-command' ? 1 : BATCHED_PER_TRANSACTION;
+      const run = await withTempDir(async (dir) => runSingleThread({ domain: orderDomain, dir, perTransaction, commands: orderCommands(args.count) }));
+      return throughput({ ...base, variant: args.variant, shards: 1, concurrency: 1 }, run.commands, run.timing, run.latency.summary(), `${args.count} orders`);
+    }
+    case 'raw-sqlite': {
+      const run = await withTempDir((dir) => runRawSqlite(dir, args.shards, args.count * 3));
+      return throughput(
+        { ...base, variant: 'raw-sqlite', shards: args.shards, concurrency: 1, unit: 'events/s' },
+        run.events,
+        run.timing,
+        run.latency.summary(),
+        '1000 per transaction; latency per transaction',
+      );
+    }
+  }
+}
+
+runScenario(main);
