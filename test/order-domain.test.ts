@@ -4,6 +4,7 @@
  * files. The README's "Testing your domain" section quotes the block
  * between the snippet markers below.
  */
+import { readFileSync } from 'node:fs';
 import { ValidationError } from '../dist/src/index.js';
 import { given } from '../dist/src/testing/index.js';
 import { orderDomain } from '../dist/examples/order/domain.js';
@@ -148,5 +149,15 @@ describe('the whole life of an order', () => {
     const before = given(orderDomain, history);
     expect(before.state).toEqual({ ...pending, status: 'Confirmed' });
     expect(before.when('ShipOrder', { id: 'ORD-1' }).thenEvent('OrderShipped').version).toBe(3);
+  });
+});
+
+describe('the README', () => {
+  it('quotes the block between the snippet markers above in "Testing your domain"', () => {
+    const source = readFileSync('test/order-domain.test.ts', 'utf8');
+    const block = /\/\/ --8<-- \[create\]\n([\s\S]*?) {2}\/\/ --8<-- \[\/create\]/.exec(source)?.[1];
+    expect(block).toBeDefined();
+    const dedented = block!.replace(/^ {2}/gm, '');
+    expect(readFileSync('README.md', 'utf8')).toContain(`import { orderDomain } from './domain.js';\n\n${dedented}\`\`\``);
   });
 });

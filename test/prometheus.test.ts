@@ -162,6 +162,18 @@ describe('registerMetrics + the example /metrics server', () => {
     expect([...metrics.samples.keys()].filter((k) => k.startsWith('asynx_subscriber_checkpoint_position{subscriber="reporter"'))).toEqual([]);
   });
 
+  it('every metric and every stats() field is documented in the README', () => {
+    const readme = readFileSync('README.md', 'utf8');
+    const metrics = readme.slice(readme.indexOf('## Metrics'));
+    for (const d of METRIC_DEFINITIONS) expect(metrics).toContain(`| \`asynx_${d.name}\` | ${d.kind} |`);
+    expect(metrics).toContain('| `asynx_batch_size` | histogram |');
+    const stats = engine.stats();
+    for (const key of Object.keys(stats.shards[0]!)) expect(metrics).toContain(`\`shards[i].${key}\``);
+    expect(metrics).toContain('`bus.published`');
+    const durable = stats.bus.subscribers.find((s) => s.durable !== undefined)!;
+    for (const key of Object.keys(durable)) expect(metrics).toMatch(new RegExp(`\`bus\\.subscribers\\[j\\]\\.${key}\`|\`\\.${key}\``));
+  });
+
   it('reads the stats at each scrape', async () => {
     const before = await scrape(server.url);
     await engine.send('ShipOrder', { id: 'ORD-1' });
