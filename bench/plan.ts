@@ -36,6 +36,7 @@ interface Sizes {
   readonly hydrationEvents: number;
   readonly hydrationRepeats: number;
   readonly fanout: number;
+  readonly catchUp: number;
 }
 
 const FULL: Sizes = {
@@ -51,6 +52,7 @@ const FULL: Sizes = {
   hydrationEvents: 10_000,
   hydrationRepeats: 10,
   fanout: 20_000,
+  catchUp: 1_000_000,
 };
 
 const QUICK: Sizes = {
@@ -66,6 +68,7 @@ const QUICK: Sizes = {
   hydrationEvents: 10_000,
   hydrationRepeats: 3,
   fanout: 5_000,
+  catchUp: 100_000,
 };
 
 function invocation(scenario: ScenarioName, variant: Variant, args: Record<string, string | number>): Invocation {
@@ -116,6 +119,7 @@ export function planRun(options: RunOptions): Invocation[] {
       invocation('fanout', 'batched-single-thread', { count: sizes.fanout }),
       ...shards.map((s) => invocation('fanout', 'engine', { shards: s, count: sizes.fanout })),
     ],
+    'catch-up': () => shards.map((s) => invocation('catch-up', 'engine', { shards: s, count: sizes.catchUp })),
   };
   return selectScenarios(options.filters).flatMap((scenario) => byScenario[scenario]());
 }

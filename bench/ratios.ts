@@ -21,6 +21,7 @@ export const PRIMARY_BASELINE: Record<ScenarioName, Baseline | null> = {
   fanout: 'batched-single-thread',
   latency: null,
   hydration: null,
+  'catch-up': null,
 };
 
 function findBaseline(results: readonly BenchResult[], of: BenchResult, baseline: Baseline): BenchResult | undefined {

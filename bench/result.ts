@@ -3,7 +3,7 @@
  * and the runner reads back: the contract between the two processes.
  */
 
-export const SCENARIOS = ['order', 'cpu-heavy', 'hot-aggregate', 'latency', 'hydration', 'fanout'] as const;
+export const SCENARIOS = ['order', 'cpu-heavy', 'hot-aggregate', 'latency', 'hydration', 'fanout', 'catch-up'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export const BASELINES = ['txn-per-command', 'batched-single-thread', 'raw-sqlite'] as const;
