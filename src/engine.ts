@@ -56,10 +56,15 @@ export interface ShardStats {
   /** Operations sent to the worker and not yet settled. */
   readonly inFlight: number;
   readonly committed: number;
-  /** Commands rejected by the domain or failed by user code. */
+  /**
+   * Commands that settled without a new event: rejected by the domain, failed
+   * by user code, idempotency conflicts, failed commits. Commands failed by a
+   * worker crash count in `crashes` (per crash), not here.
+   */
   readonly rejected: number;
   /** Worker deaths (each followed by a restart). */
   readonly crashes: number;
+  /** Tasks sent to the worker: command batches, and reads, history pages and durable-subscription work. */
   readonly batches: number;
   readonly meanBatchSize: number;
   readonly maxBatchSize: number;

@@ -112,3 +112,24 @@ describe('forget (GDPR erasure)', () => {
     }
   });
 });
+
+describe('forget while another process reads the shard file', () => {
+  it('says so with StorageError when a reader keeps the WAL from being truncated, instead of claiming full erasure', async () => {
+    const dataDir = tempDir();
+    const engine = await open({ domain: orderDomain, dataDir, shards: 1 });
+    const { default: Database } = await import('better-sqlite3');
+    const reader = new Database(join(dataDir, 'shard-0.db'), { readonly: true });
+    try {
+      await engine.send('CreateOrder', { id: 'HELD-1', total: 10, items: 1, shipTo: 'held' });
+      reader.prepare('BEGIN').run();
+      reader.prepare('SELECT count(*) FROM events').get();
+      const attempt = engine.forget('HELD-1');
+      await expect(attempt).rejects.toThrow(/HELD-1 was deleted from .*shard-0\.db, but a reader kept the WAL busy/);
+      reader.prepare('COMMIT').run();
+      expect(await engine.exists('HELD-1')).toBe(false);
+    } finally {
+      reader.close();
+      await engine.close();
+    }
+  });
+});

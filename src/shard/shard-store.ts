@@ -226,16 +226,29 @@ export class ShardStore {
    * truncating checkpoint removes the old copies from the WAL file.
    */
   erase(aggregateId: string): number {
+    let erased: number;
     try {
-      const erased = this.#eraseAll(aggregateId);
-      if (this.path !== ':memory:') this.#db.pragma('wal_checkpoint(TRUNCATE)');
-      return erased;
+      erased = this.#eraseAll(aggregateId);
+      if (this.path === ':memory:') return erased;
+      // A reader (`asynx inspect`, say) can hold the WAL for a moment: wait up to a second for it.
+      const busyTimeout = this.#db.pragma('busy_timeout', { simple: true }) as number;
+      this.#db.pragma('busy_timeout = 1000');
+      try {
+        const [result] = this.#db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+        if (result?.busy === 0) return erased;
+      } finally {
+        this.#db.pragma(`busy_timeout = ${busyTimeout}`);
+      }
     } catch (thrown) {
       throw new StorageError(`erasing ${aggregateId} from ${this.path} failed: ${describeThrown(thrown).message}`, {
         file: this.path,
         aggregateId,
       });
     }
+    throw new StorageError(
+      `${aggregateId} was deleted from ${this.path}, but a reader kept the WAL busy, so its old bytes stay in ${this.path}-wal until the next checkpoint`,
+      { file: this.path, aggregateId, erasedEvents: erased },
+    );
   }
 
   close(): void {
