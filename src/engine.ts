@@ -14,19 +14,20 @@ import {
   describeThrown,
 } from './errors.js';
 import type { StoredEvent } from './event.js';
-import { EventBus, type SubscribeOptions, type SubscriberStats } from './event-bus.js';
+import { EventBus, type SubscribeOptions } from './event-bus.js';
 import { listen, waitFor, type ListenOptions, type WaitForOptions } from './listeners.js';
 import type { EventHandler } from './subscription.js';
 import type { EventPattern } from './event-pattern.js';
 import { checkAggregateId, checkHistoryRange, checkPayload, checkSendOptions } from './input-checks.js';
 import type { JsonObject } from './json.js';
 import { resolveOptions, type EngineOptions, type ResolvedOptions } from './options.js';
-import type { CacheCounters, HistoryPage, ShardOp } from './protocol.js';
+import type { ShardOp } from './protocol.js';
 import { HASH_SCHEME, shardFor } from './router.js';
 import { DurableRegistry, type DurableOptions } from './durable-registry.js';
 import { ForgetHandlers } from './forget-handlers.js';
 import { ShardHandle } from './shard-handle.js';
-import { BATCH_SIZE_BUCKETS, type LatencySummary } from './shard-metrics.js';
+import { shardStats, type EngineStats } from './engine-stats.js';
+import { readHistory } from './history-reader.js';
 
 export interface SendOptions {
   /** Idempotency key stored with the event. */
@@ -48,39 +49,6 @@ export interface CloseOptions {
   /** How long to wait for accepted work to finish before rejecting the rest with `ShuttingDownError`. @default 30000 */
   readonly timeoutMs?: number;
 }
-
-export interface ShardStats {
-  readonly shard: number;
-  /** Operations waiting in the main-thread queue. */
-  readonly queueDepth: number;
-  /** Operations sent to the worker and not yet settled. */
-  readonly inFlight: number;
-  readonly committed: number;
-  /**
-   * Commands that settled without a new event: rejected by the domain, failed
-   * by user code, idempotency conflicts, failed commits. Commands failed by a
-   * worker crash count in `crashes` (per crash), not here.
-   */
-  readonly rejected: number;
-  /** Worker deaths (each followed by a restart). */
-  readonly crashes: number;
-  /** Tasks sent to the worker: command batches, and reads, history pages and durable-subscription work. */
-  readonly batches: number;
-  readonly meanBatchSize: number;
-  readonly maxBatchSize: number;
-  /** Count of batches per size bucket: `{ upTo: 1, count }, { upTo: 2, count }, …` */
-  readonly batchSizes: ReadonlyArray<{ readonly upTo: number; readonly count: number }>;
-  readonly latency: LatencySummary;
-  /** The shard's state cache, as of its last batch: hits, misses and aggregates held. */
-  readonly cache: CacheCounters;
-}
-
-export interface EngineStats {
-  readonly shards: ShardStats[];
-  readonly bus: { readonly published: number; readonly subscribers: SubscriberStats[] };
-}
-
-const HISTORY_PAGE = 500;
 
 export class Engine<D extends Domain<object, object> = Domain> {
   readonly domain: D;
@@ -229,29 +197,7 @@ export class Engine<D extends Domain<object, object> = Domain> {
     const id = checkAggregateId(aggregateId, 'history');
     const range = checkHistoryRange(options, id);
     const shard = this.#shardFor(id);
-    return {
-      [Symbol.asyncIterator]: async function* () {
-        let from = range.from;
-        let to = range.to;
-        let base: JsonObject | undefined;
-        while (from <= to) {
-          const page = (await shard.enqueue({
-            kind: 'history',
-            aggregateId: id,
-            from,
-            to: Math.min(to, from + HISTORY_PAGE - 1),
-            ...(base === undefined ? {} : { base }),
-          })) as HistoryPage;
-          // Pin the end on the first page, so a busy stream still ends.
-          to = Math.min(to, page.latestVersion);
-          if (page.events.length === 0) return;
-          for (const event of page.events) yield event as StoredEvent<StateOf<D>>;
-          const last = page.events[page.events.length - 1]!;
-          base = last.state;
-          from = last.version + 1;
-        }
-      },
-    };
+    return { [Symbol.asyncIterator]: () => readHistory<StateOf<D>>(shard, id, range) };
   }
 
   /**
@@ -323,23 +269,7 @@ export class Engine<D extends Domain<object, object> = Domain> {
 
   stats(): EngineStats {
     return {
-      shards: this.#shards.map((s) => {
-        const m = s.metrics;
-        return {
-          shard: s.index,
-          queueDepth: s.queueDepth,
-          inFlight: s.inFlight,
-          committed: m.committed,
-          rejected: m.rejected,
-          crashes: m.crashes,
-          batches: m.batches,
-          meanBatchSize: m.batches === 0 ? 0 : m.batchedOps / m.batches,
-          maxBatchSize: m.maxBatch,
-          batchSizes: BATCH_SIZE_BUCKETS.map((upTo, i) => ({ upTo, count: m.batchSizes[i] ?? 0 })),
-          latency: m.latency(),
-          cache: m.cache,
-        };
-      }),
+      shards: this.#shards.map(shardStats),
       bus: { published: this.#bus.published, subscribers: this.#bus.stats(this.#shards.length) },
     };
   }

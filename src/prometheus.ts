@@ -12,7 +12,7 @@
  * ```
  */
 import { Counter, Gauge, Histogram, register as globalRegistry, type Registry, type RegistryContentType } from 'prom-client';
-import type { EngineStats } from './engine.js';
+import type { EngineStats } from './engine-stats.js';
 import type { SubscriberStats } from './event-bus.js';
 
 export interface MetricsOptions {
