@@ -13,6 +13,14 @@ describe('the README walk-through', () => {
     expect(readFileSync('README.md', 'utf8')).toContain('```ts\n' + snippet + '```');
   });
 
+  it('shows the order domain exactly as examples/order/domain.ts defines it', () => {
+    const source = readFileSync('examples/order/domain.ts', 'utf8');
+    const snippet = /\/\/ --8<-- \[domain\]\n([\s\S]*?)\/\/ --8<-- \[\/domain\]/.exec(source)?.[1];
+    expect(snippet).toBeDefined();
+    const published = snippet!.replace("'../../src/index.js'", "'asynx-ts'");
+    expect(readFileSync('README.md', 'utf8')).toContain('```ts\n' + published + '```');
+  });
+
   it('runs and prints what the README says', async () => {
     const { stdout } = await run(process.execPath, [join(process.cwd(), 'dist/examples/quick-start.js')]);
     expect(stdout).toContain('OrderCreated ORD-42 v1: - -> Pending');

@@ -3,6 +3,7 @@
  * imported by the main thread (types, routing) and by every shard worker
  * (validate, emit), so it holds only pure logic.
  */
+// --8<-- [domain]
 import { ValidationError, defineDomain } from '../../src/index.js';
 
 export type OrderStatus = 'Pending' | 'Confirmed' | 'Shipped';
@@ -58,3 +59,4 @@ export const orderDomain = defineDomain<Order, OrderCommands>({
     },
   },
 });
+// --8<-- [/domain]
