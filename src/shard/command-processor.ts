@@ -12,18 +12,17 @@ import {
   IdempotencyConflictError,
   NotFoundError,
   UnknownCommandError,
-  ValidationError,
   describeThrown,
   isAsynxError,
   toWire,
   type AsynxError,
 } from '../errors.js';
 import { FORGOTTEN_EVENT, type StoredEvent } from '../event.js';
-import { NotJsonError, toJson, type JsonObject } from '../json.js';
 import type { CommandOp, HistoryOp, OpOutcome, ShardOp } from '../protocol.js';
 import type { AggregateLoader } from './aggregate-loader.js';
 import { commandDigest } from './command-digest.js';
 import { LogReader } from './log-reader.js';
+import { decide } from './decide.js';
 import { diffStates } from './patching.js';
 import type { NewEvent, NewSnapshot, ShardStore } from './shard-store.js';
 import type { CachedAggregate, StateCache } from './state-cache.js';
@@ -281,38 +280,9 @@ export class CommandProcessor {
     const commands = this.#domain.commands as Record<string, CommandDefinition<object, unknown>>;
     const definition = Object.hasOwn(commands, op.type) ? commands[op.type] : undefined;
     if (definition === undefined) return failed(new UnknownCommandError(`unknown command type ${op.type}`, { type: op.type }));
-    const where = { type: op.type, aggregateId: op.aggregateId };
-    let emitted: unknown;
-    try {
-      definition.validate?.(current?.state, op.payload);
-      emitted = definition.emit(current?.state, op.payload);
-    } catch (thrown) {
-      if (isAsynxError(thrown) && thrown.code === 'VALIDATION_FAILED') {
-        return failed(new ValidationError(thrown.message, { ...where, ...thrown.details }));
-      }
-      const { message, stack } = describeThrown(thrown);
-      return failed(
-        new CommandFailedError(`${op.type} on ${op.aggregateId} threw: ${message}`, { ...where, cause: message, causeStack: stack ?? null }),
-      );
-    }
-    if (typeof emitted !== 'object' || emitted === null || Array.isArray(emitted)) {
-      const got = emitted === null ? 'null' : Array.isArray(emitted) ? 'an array' : typeof emitted;
-      return failed(
-        new CommandFailedError(`emit of ${op.type} on ${op.aggregateId} returned ${got}; it must return the next state as an object`, where),
-      );
-    }
-    let state: JsonObject;
-    try {
-      state = toJson(emitted, 'state', true) as JsonObject;
-    } catch (thrown) {
-      if (!(thrown instanceof NotJsonError)) throw thrown;
-      return failed(
-        new CommandFailedError(`emit of ${op.type} on ${op.aggregateId} returned state that cannot be stored: ${thrown.message}`, {
-          ...where,
-          path: thrown.path,
-        }),
-      );
-    }
+    const decision = decide(definition, op.type, op.aggregateId, current?.state, op.payload);
+    if (!decision.ok) return failed(decision.error);
+    const state = decision.state;
     const version = (current?.version ?? 0) + 1;
     const eventId = randomUUID();
     const row: NewEvent = {

@@ -12,13 +12,13 @@ import { assertDomain } from '../domain-check.js';
 import {
   CommandFailedError,
   UnknownCommandError,
-  ValidationError,
   describeThrown,
   isAsynxError,
   type AsynxError,
 } from '../errors.js';
 import { checkAggregateId, checkPayload } from '../input-checks.js';
 import { NotJsonError, isPlainObject, toJson, type JsonObject, type JsonValue } from '../json.js';
+import { decide } from '../shard/decide.js';
 import { applyInPlace, diffStates, mutableCopy } from '../shard/patching.js';
 import { jsonDifferences, jsonEqual, renderJson } from './json-diff.js';
 
@@ -119,41 +119,9 @@ function execute(
     throw thrown;
   }
   onRouted?.(aggregateId);
-  const where = { type, aggregateId };
-  let emitted: unknown;
-  try {
-    definition.validate?.(current?.state, json);
-    emitted = definition.emit(current?.state, json);
-  } catch (thrown) {
-    if (isAsynxError(thrown) && thrown.code === 'VALIDATION_FAILED') {
-      return { ok: false, error: new ValidationError(thrown.message, { ...where, ...thrown.details }) };
-    }
-    const { message, stack } = describeThrown(thrown);
-    return {
-      ok: false,
-      error: new CommandFailedError(`${type} on ${aggregateId} threw: ${message}`, { ...where, cause: message, causeStack: stack ?? null }),
-    };
-  }
-  if (typeof emitted !== 'object' || emitted === null || Array.isArray(emitted)) {
-    const got = emitted === null ? 'null' : Array.isArray(emitted) ? 'an array' : typeof emitted;
-    return {
-      ok: false,
-      error: new CommandFailedError(`emit of ${type} on ${aggregateId} returned ${got}; it must return the next state as an object`, where),
-    };
-  }
-  let state: JsonObject;
-  try {
-    state = toJson(emitted, 'state', true) as JsonObject;
-  } catch (thrown) {
-    if (!(thrown instanceof NotJsonError)) throw thrown;
-    return {
-      ok: false,
-      error: new CommandFailedError(`emit of ${type} on ${aggregateId} returned state that cannot be stored: ${thrown.message}`, {
-        ...where,
-        path: thrown.path,
-      }),
-    };
-  }
+  const decision = decide(definition, type, aggregateId, current?.state, json);
+  if (!decision.ok) return decision;
+  const state = decision.state;
   return {
     ok: true,
     event: {

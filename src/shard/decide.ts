@@ -1,0 +1,59 @@
+/**
+ * The user-code step of a command: validate, emit, and the checks on what
+ * emit returned. Shared by the shard's command processor and the testing
+ * helpers, so a rule behaves the same in a unit test as in a worker.
+ */
+import type { CommandDefinition } from '../domain.js';
+import { CommandFailedError, ValidationError, describeThrown, isAsynxError, type AsynxError } from '../errors.js';
+import { NotJsonError, toJson, type JsonObject, type JsonValue } from '../json.js';
+
+export type Decision = { readonly ok: true; readonly state: JsonObject } | { readonly ok: false; readonly error: AsynxError };
+
+/**
+ * Runs validate and emit for one command on `current` (undefined for an
+ * aggregate that never existed) and returns the next state, frozen and
+ * normalised to JSON, or the error: `ValidationError` when the domain
+ * refused, `CommandFailedError` for anything else user code did wrong.
+ */
+export function decide(
+  definition: CommandDefinition<object, unknown>,
+  type: string,
+  aggregateId: string,
+  current: JsonObject | undefined,
+  payload: JsonValue,
+): Decision {
+  const where = { type, aggregateId };
+  let emitted: unknown;
+  try {
+    definition.validate?.(current, payload);
+    emitted = definition.emit(current, payload);
+  } catch (thrown) {
+    if (isAsynxError(thrown) && thrown.code === 'VALIDATION_FAILED') {
+      return { ok: false, error: new ValidationError(thrown.message, { ...where, ...thrown.details }) };
+    }
+    const { message, stack } = describeThrown(thrown);
+    return {
+      ok: false,
+      error: new CommandFailedError(`${type} on ${aggregateId} threw: ${message}`, { ...where, cause: message, causeStack: stack ?? null }),
+    };
+  }
+  if (typeof emitted !== 'object' || emitted === null || Array.isArray(emitted)) {
+    const got = emitted === null ? 'null' : Array.isArray(emitted) ? 'an array' : typeof emitted;
+    return {
+      ok: false,
+      error: new CommandFailedError(`emit of ${type} on ${aggregateId} returned ${got}; it must return the next state as an object`, where),
+    };
+  }
+  try {
+    return { ok: true, state: toJson(emitted, 'state', true) as JsonObject };
+  } catch (thrown) {
+    if (!(thrown instanceof NotJsonError)) throw thrown;
+    return {
+      ok: false,
+      error: new CommandFailedError(`emit of ${type} on ${aggregateId} returned state that cannot be stored: ${thrown.message}`, {
+        ...where,
+        path: thrown.path,
+      }),
+    };
+  }
+}
