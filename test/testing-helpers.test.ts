@@ -38,7 +38,7 @@ function thrownBy(fn: () => unknown): Error {
 }
 
 // Never called: only compiled. Each @ts-expect-error line must be a compile error.
-function typeChecks(): void {
+export function typeChecks(): void {
   given(orderDomain).when('CreateOrder', create).then(pending);
   given(orderDomain, [['CreateOrder', create], ['ConfirmOrder', { id: 'ORD-1' }]]).when('ShipOrder', { id: 'ORD-1' });
   const event: ProducedEvent<Order> = given(orderDomain).when('CreateOrder', create).thenEvent('OrderCreated');
