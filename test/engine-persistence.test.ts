@@ -4,15 +4,10 @@ import { join } from 'node:path';
 import { ConfigError, NotFoundError, open } from '../dist/src/index.js';
 import { counterDomain } from '../dist/test/fixtures/counter-domain.js';
 import { orderDomain } from '../dist/examples/order/domain.js';
+import { collect } from './support/collect.js';
 import { useTempDirs } from './support/temp-dir.js';
 
 const tempDir = useTempDirs();
-
-async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
-  const items: T[] = [];
-  for await (const item of iterable) items.push(item);
-  return items;
-}
 
 describe('durable storage in one SQLite file per shard', () => {
   it('reopens a directory with the same state and history', async () => {

@@ -4,6 +4,7 @@ import { open, type SnapshotCorruptReport } from '../dist/src/index.js';
 import { counterDomain } from '../dist/test/fixtures/counter-domain.js';
 import { profileV1 } from '../dist/test/fixtures/profile-v1-domain.js';
 import { profileV2 } from '../dist/test/fixtures/profile-v2-domain.js';
+import { collect } from './support/collect.js';
 import { useTempDirs } from './support/temp-dir.js';
 
 const tempDir = useTempDirs();
@@ -15,12 +16,6 @@ function snapshotRows(dataDir: string): Array<{ aggregate_id: string; version: n
   } finally {
     db.close();
   }
-}
-
-async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
-  const items: T[] = [];
-  for await (const item of iterable) items.push(item);
-  return items;
 }
 
 describe('snapshots', () => {

@@ -16,6 +16,7 @@ import { describeThrown } from '../errors.js';
 import type { JsonObject } from '../json.js';
 import { HASH_SCHEME, shardFor } from '../router.js';
 import { applyInPlace, mutableCopy } from '../shard/patching.js';
+import type { EventRow } from '../shard/shard-store.js';
 
 /** A problem that ends the command with a one-line message and exit code 1. */
 export class CliError extends Error {
@@ -188,17 +189,8 @@ export function summarize(dataDir: string): DataDirSummary {
   };
 }
 
-interface RawEvent {
-  readonly position: number;
-  readonly event_id: string;
-  readonly version: number;
-  readonly name: string;
-  readonly schema_version: number;
-  readonly occurred_at: string;
-  readonly patch: string;
-  readonly command_id: string | null;
-  readonly metadata: string | null;
-}
+/** The event columns inspect reads (the store's row, without the routing and idempotency columns). */
+type RawEvent = Omit<EventRow, 'aggregate_id' | 'command_hash'>;
 
 /**
  * One aggregate's events, found on the shard its ID routes to, with each
