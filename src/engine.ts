@@ -291,7 +291,16 @@ export class Engine<D extends Domain<object, object> = Domain> {
       const timedOut = new Promise<'timeout'>((resolve) => {
         timer = setTimeout(() => resolve('timeout'), timeoutMs);
       });
-      const finished = await Promise.race([this.drain().then(() => 'done' as const), timedOut]);
+      // A durable catch-up that failed must not keep the files open: close anyway, then report it.
+      let failure: unknown;
+      const drained = this.drain().then(
+        () => 'done' as const,
+        (error: unknown) => {
+          failure = error;
+          return 'done' as const;
+        },
+      );
+      const finished = await Promise.race([drained, timedOut]);
       clearTimeout(timer);
       if (finished === 'timeout') {
         this.#durables.stop();
@@ -301,9 +310,14 @@ export class Engine<D extends Domain<object, object> = Domain> {
         this.options.logger.warn({ timeoutMs }, 'asynx engine close timed out; unfinished work was rejected');
         return;
       }
-      await this.#durables.close();
+      try {
+        await this.#durables.close();
+      } catch (error) {
+        failure ??= error;
+      }
       await Promise.all(this.#shards.map((s) => s.close()));
       this.options.logger.info({ aggregate: this.domain.aggregate }, 'asynx engine closed');
+      if (failure !== undefined) throw failure;
     })();
     return this.#closing;
   }

@@ -1,5 +1,7 @@
-import { InvalidArgumentError, open, type Engine, type StoredEvent } from '../dist/src/index.js';
+import { CommandFailedError, InvalidArgumentError, open, type Engine, type StoredEvent } from '../dist/src/index.js';
 import { counterDomain, type Counter } from '../dist/test/fixtures/counter-domain.js';
+import { brokenProfileV2 } from '../dist/test/fixtures/profile-v2-broken-domain.js';
+import { profileV1 } from '../dist/test/fixtures/profile-v1-domain.js';
 import { useTempDirs } from './support/temp-dir.js';
 
 const tempDir = useTempDirs();
@@ -126,5 +128,23 @@ describe('durable subscriptions', () => {
     } finally {
       await engine.close();
     }
+  });
+});
+
+describe('a durable catch-up that fails', () => {
+  it('rejects drain() and close() with the cause, and close still releases the directory', async () => {
+    const dataDir = tempDir();
+    const v1 = await open({ domain: profileV1, dataDir, shards: 1 });
+    await v1.send('SetProfile', { id: 'p', name: 'P', mail: 'p@example.org' });
+    await v1.close();
+
+    const broken = await open({ domain: brokenProfileV2, dataDir, shards: 1 });
+    broken.subscribe('ProfileSet', () => undefined, { durable: 'directory' });
+    await expect(broken.drain()).rejects.toThrow(/upcaster from schema version 1 failed on ProfileSet v1 of p: cannot read the old shape/);
+    await expect(broken.close()).rejects.toBeInstanceOf(CommandFailedError);
+
+    const again = await open({ domain: profileV1, dataDir, shards: 1 });
+    expect(await again.get('p')).toEqual({ name: 'P', mail: 'p@example.org' });
+    await again.close();
   });
 });
