@@ -2,6 +2,8 @@
  * The engine facade: routes each command by its aggregate ID to the shard
  * that owns it, and gives reads, subscriptions and an orderly close.
  */
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { CommandDefinition, CommandName, Domain, PayloadOf, StateOf } from './domain.js';
 import { assertDomain, importDomain } from './domain-check.js';
 import { prepareDataDir } from './data-dir.js';
@@ -78,12 +80,15 @@ export class Engine<D extends Domain<object, object> = Domain> {
   }
 
   /** Validates the options, prepares the data directory and starts every shard. */
+  static open<D extends Domain<object, object>>(options: EngineOptions<D> & { readonly domain: D }): Promise<Engine<D>>;
+  /** With the domain module's path or URL: `send` is not type-checked against the domain. */
+  static open(options: EngineOptions<Domain> & { readonly domain: string | URL }): Promise<Engine<Domain>>;
   static async open<D extends Domain<object, object>>(options: EngineOptions<D>): Promise<Engine<D>> {
     const resolved = resolveOptions(options);
     const given = (options as { domain?: unknown }).domain;
     if (given === undefined) throw new ConfigError('option domain is required: pass the object returned by defineDomain()', { option: 'domain' });
     const domain = (typeof given === 'string' || given instanceof URL
-      ? await importDomain(String(given))
+      ? await importDomain(domainModuleUrl(given))
       : assertDomain(given, 'option domain')) as D;
     prepareDataDir(resolved.dataDir, { aggregate: domain.aggregate, shards: resolved.shards, hashScheme: HASH_SCHEME });
     const bus = new EventBus(resolved.onHandlerError, resolved.maxPendingDeliveries);
@@ -338,8 +343,17 @@ export class Engine<D extends Domain<object, object> = Domain> {
   }
 }
 
+/** A domain module given as a URL, or as a file path relative to the working directory. */
+function domainModuleUrl(given: string | URL): string {
+  if (given instanceof URL) return given.href;
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(given) ? given : pathToFileURL(resolve(given)).href;
+}
+
 /** Opens an engine: `const engine = await open({ domain, dataDir, shards })`. */
+export function open<D extends Domain<object, object>>(options: EngineOptions<D> & { readonly domain: D }): Promise<Engine<D>>;
+/** With the domain module's path or URL: `send` is not type-checked against the domain. */
+export function open(options: EngineOptions<Domain> & { readonly domain: string | URL }): Promise<Engine<Domain>>;
 export function open<D extends Domain<object, object>>(options: EngineOptions<D>): Promise<Engine<D>> {
-  return Engine.open(options);
+  return Engine.open(options as EngineOptions<D> & { readonly domain: D });
 }
 

@@ -20,8 +20,12 @@ export interface SnapshotCorruptReport {
 }
 
 export interface EngineOptions<D extends Domain<object, object>> {
-  /** The domain definition (see `defineDomain`). Its module is imported by every shard worker. */
-  readonly domain: D;
+  /**
+   * The domain definition (see `defineDomain`), whose module every shard
+   * worker imports. A path or URL of the domain module also works (its one
+   * domain export is used), without compile-time types for `send`.
+   */
+  readonly domain: D | string | URL;
   /**
    * Directory holding the shard files and the manifest; created if missing.
    * `':memory:'` keeps every shard in memory (tests only: a restarted shard starts empty).

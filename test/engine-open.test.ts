@@ -1,5 +1,6 @@
 import { statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ConfigError, ShardCrashedError, StorageError, open } from '../dist/src/index.js';
 import { counterDomain } from '../dist/test/fixtures/counter-domain.js';
 import { malformedDomain, missingModuleDomain } from '../dist/test/fixtures/broken-domains.js';
@@ -106,5 +107,29 @@ describe('damaged shard files', () => {
     await writeSome(dataDir);
     truncateSync(join(dataDir, 'shard-0.db'), 50);
     await expect(open({ domain: counterDomain, dataDir, shards: 1 })).rejects.toThrow(/shard-0\.db is not a SQLite database/);
+  });
+});
+
+describe('the domain given as a module path or URL', () => {
+  it('imports the module and uses its domain export', async () => {
+    const byPath = await open({ domain: 'dist/examples/order/domain.js', dataDir: tempDir(), shards: 1 });
+    try {
+      const event = await byPath.send('CreateOrder', { id: 'P-1', total: 3, items: 1, shipTo: 'here' });
+      expect(event).toMatchObject({ name: 'OrderCreated', state: { status: 'Pending' } });
+    } finally {
+      await byPath.close();
+    }
+    const byUrl = await open({ domain: pathToFileURL(join(process.cwd(), 'dist/test/fixtures/counter-domain.js')), dataDir: tempDir(), shards: 1 });
+    try {
+      expect((await byUrl.send('Increment', { id: 'u', by: 2 })).state).toMatchObject({ count: 2 });
+    } finally {
+      await byUrl.close();
+    }
+  });
+
+  it('rejects a module without a domain, naming what it found', async () => {
+    const attempt = open({ domain: 'dist/src/router.js', dataDir: tempDir(), shards: 1 });
+    await expect(attempt).rejects.toBeInstanceOf(ConfigError);
+    await expect(attempt).rejects.toThrow(/domain module file:.*router\.js exports no domain \(found: none\)/);
   });
 });
