@@ -10,6 +10,8 @@ export interface RunOptions {
   readonly filters: readonly string[];
   readonly shards: readonly number[];
   readonly quick: boolean;
+  /** Also run the Emmett baseline (installed in bench/peers). */
+  readonly peers: boolean;
 }
 
 export interface Invocation {
@@ -37,6 +39,8 @@ interface Sizes {
   readonly hydrationRepeats: number;
   readonly fanout: number;
   readonly catchUp: number;
+  /** Emmett handles a command in about a millisecond: fewer orders give the same figure. */
+  readonly emmettOrders: number;
 }
 
 const FULL: Sizes = {
@@ -53,6 +57,7 @@ const FULL: Sizes = {
   hydrationRepeats: 10,
   fanout: 20_000,
   catchUp: 1_000_000,
+  emmettOrders: 2_000,
 };
 
 const QUICK: Sizes = {
@@ -69,6 +74,7 @@ const QUICK: Sizes = {
   hydrationRepeats: 3,
   fanout: 5_000,
   catchUp: 100_000,
+  emmettOrders: 300,
 };
 
 function invocation(scenario: ScenarioName, variant: Variant, args: Record<string, string | number>): Invocation {
@@ -77,8 +83,9 @@ function invocation(scenario: ScenarioName, variant: Variant, args: Record<strin
   return { scenario, variant, script: `scenarios/${scenario}.js`, args: flat, label };
 }
 
-function orderRuns(sizes: Sizes, shards: readonly number[]): Invocation[] {
+function orderRuns(sizes: Sizes, shards: readonly number[], peers: boolean): Invocation[] {
   const runs = [
+    ...(peers ? [invocation('order', 'emmett', { count: sizes.emmettOrders })] : []),
     invocation('order', 'txn-per-command', { count: sizes.orders }),
     invocation('order', 'batched-single-thread', { count: sizes.orders }),
     ...shards.map((s) => invocation('order', 'raw-sqlite', { shards: s, count: Math.max(sizes.orders, sizes.rawOrdersAtLeast) })),
@@ -106,7 +113,7 @@ export function planRun(options: RunOptions): Invocation[] {
   const sizes = options.quick ? QUICK : FULL;
   const shards = options.shards;
   const byScenario: Record<ScenarioName, () => Invocation[]> = {
-    order: () => orderRuns(sizes, shards),
+    order: () => orderRuns(sizes, shards, options.peers),
     'cpu-heavy': () => cpuHeavyRuns(sizes, shards),
     'hot-aggregate': () => [
       invocation('hot-aggregate', 'batched-single-thread', { count: sizes.hot }),

@@ -6,7 +6,7 @@
 export const SCENARIOS = ['order', 'cpu-heavy', 'hot-aggregate', 'latency', 'hydration', 'fanout', 'catch-up'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
-export const BASELINES = ['txn-per-command', 'batched-single-thread', 'raw-sqlite'] as const;
+export const BASELINES = ['txn-per-command', 'batched-single-thread', 'raw-sqlite', 'emmett'] as const;
 export type Baseline = (typeof BASELINES)[number];
 export type Variant = 'engine' | Baseline;
 export const VARIANTS: readonly Variant[] = ['engine', ...BASELINES];

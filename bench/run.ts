@@ -8,7 +8,9 @@
 import { writeFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
+import { emmettInstalled } from './baselines/emmett.js';
 import { runInvocation } from './child-run.js';
 import { describeMachine } from './machine.js';
 import { measureParallelCapacity } from './parallel-capacity.js';
@@ -20,14 +22,16 @@ import { scalingChart } from './svg-chart.js';
 import { formatTable } from './table.js';
 import { checkTargets, formatTargetCheck } from './targets.js';
 
-const USAGE = `usage: npm run bench -- [scenario…] [--shards 1,2,4] [--quick] [--json] [--no-record]
+const USAGE = `usage: npm run bench -- [scenario…] [--shards 1,2,4] [--quick] [--json] [--no-record] [--peers]
 
   scenario      run only scenarios whose name contains this (order, cpu-heavy,
                 hot-aggregate, latency, hydration, fanout)
   --shards      shard counts to measure (default 1,2,4)
   --quick       smaller counts: the whole run takes under two minutes on 2 cores
   --json        print one JSON object per result instead of the table
-  --no-record   leave bench/RESULTS.md and bench/scaling.svg alone`;
+  --no-record   leave bench/RESULTS.md and bench/scaling.svg alone
+  --peers       also run the Emmett baseline; installs bench/peers first
+                (npm, --legacy-peer-deps; builds sqlite3 from source)`;
 
 /** Where the sources live: results are recorded next to them, not in dist/. */
 const BENCH_SOURCE_DIR = new URL('../../bench/', import.meta.url);
@@ -38,6 +42,7 @@ interface CliOptions {
   readonly quick: boolean;
   readonly json: boolean;
   readonly record: boolean;
+  readonly peers: boolean;
 }
 
 function parseShards(raw: string): number[] {
@@ -56,6 +61,7 @@ function readCli(argv: readonly string[]): CliOptions | undefined {
       quick: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       'no-record': { type: 'boolean', default: false },
+      peers: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     allowPositionals: true,
@@ -68,7 +74,20 @@ function readCli(argv: readonly string[]): CliOptions | undefined {
     quick: values.quick,
     json: values.json,
     record: !values['no-record'],
+    peers: values.peers,
   };
+}
+
+/**
+ * Installs the peer libraries the benchmark compares against into
+ * bench/peers, once. They are never dependencies of the library itself.
+ */
+function installPeers(): void {
+  if (emmettInstalled()) return;
+  const prefix = fileURLToPath(new URL('peers/', BENCH_SOURCE_DIR));
+  process.stderr.write('installing bench/peers (Emmett, sqlite3 built from source)...\n');
+  const result = spawnSync('npm', ['install', '--prefix', prefix, '--legacy-peer-deps', '--no-audit', '--no-fund'], { stdio: 'inherit' });
+  if (result.status !== 0 || !emmettInstalled()) throw new Error(`installing bench/peers failed (exit ${String(result.status)})`);
 }
 
 /** The command as the user typed it, for RESULTS.md. */
@@ -103,6 +122,7 @@ async function main(): Promise<number> {
       process.stdout.write(`${USAGE}\n`);
       return 0;
     }
+    if (options.peers) installPeers();
     plan = planRun(options);
   } catch (error) {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);

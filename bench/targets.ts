@@ -33,6 +33,12 @@ const TARGETS: readonly Target[] = [
     atLeast: 1,
   },
   {
+    target: 'order, ≥100 senders: ≥50× Emmett (with --peers)',
+    rows: (r) => r.scenario === 'order' && r.variant === 'engine' && r.concurrency >= 100,
+    baseline: 'emmett',
+    atLeast: 50,
+  },
+  {
     target: 'cpu-heavy, 2 shards: ≥1.85× batched-single-thread (needs 2 idle cores)',
     rows: (r) => r.scenario === 'cpu-heavy' && r.variant === 'engine' && r.shards === 2,
     baseline: 'batched-single-thread',

@@ -66,7 +66,8 @@ async function main(): Promise<BenchResult> {
       );
     }
     case 'raw-sqlite':
-      throw new Error('cpu-heavy has no raw-sqlite variant: it measures validation, not storage');
+    case 'emmett':
+      throw new Error(`cpu-heavy has no ${args.variant} variant: it measures validation, not storage`);
   }
 }
 

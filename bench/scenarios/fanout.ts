@@ -67,7 +67,8 @@ async function main(): Promise<BenchResult> {
       return throughput({ ...base, variant: args.variant, shards: 1, concurrency: 1 }, run.commands, run.timing, run.latency.summary(), note);
     }
     case 'raw-sqlite':
-      throw new Error('fanout has no raw-sqlite variant');
+    case 'emmett':
+      throw new Error(`fanout has no ${args.variant} variant`);
   }
 }
 

@@ -57,7 +57,8 @@ async function main(): Promise<BenchResult> {
       return throughput({ ...base, variant: args.variant, shards: 1, concurrency: 1 }, run.commands, run.timing, run.latency.summary());
     }
     case 'raw-sqlite':
-      throw new Error('hot-aggregate has no raw-sqlite variant');
+    case 'emmett':
+      throw new Error(`hot-aggregate has no ${args.variant} variant`);
   }
 }
 

@@ -5,6 +5,7 @@
  * the same number of events.
  */
 import { orderDomain } from '../../examples/order/domain.js';
+import { runEmmett } from '../baselines/emmett.js';
 import { runRawSqlite } from '../baselines/raw-sqlite.js';
 import { BATCHED_PER_TRANSACTION, runSingleThread } from '../baselines/single-thread-run.js';
 import { committedCommands, meanBatchSize, withEngine } from '../engine-harness.js';
@@ -56,6 +57,16 @@ async function main(): Promise<BenchResult> {
       const perTransaction = args.variant === 'txn-per-command' ? 1 : BATCHED_PER_TRANSACTION;
       const run = await withTempDir(async (dir) => runSingleThread({ domain: orderDomain, dir, perTransaction, commands: orderCommands(args.count) }));
       return throughput({ ...base, variant: args.variant, shards: 1, concurrency: 1 }, run.commands, run.timing, run.latency.summary(), `${args.count} orders`);
+    }
+    case 'emmett': {
+      const run = await withTempDir((dir) => runEmmett(dir, args.count));
+      return throughput(
+        { ...base, variant: 'emmett', shards: 1, concurrency: 1 },
+        run.commands,
+        run.timing,
+        run.latency.summary(),
+        `${args.count} orders, one at a time, singleton connection, WAL`,
+      );
     }
     case 'raw-sqlite': {
       const run = await withTempDir((dir) => runRawSqlite(dir, args.shards, args.count * 3));
