@@ -1,6 +1,6 @@
 /**
- * The main thread's side of one shard: its bounded queue, its single-thread
- * piscina pool and its event port. Whenever the shard is free, everything
+ * The main thread's side of one shard: its bounded queue, its worker (see
+ * shard-worker.ts) and its open batches (see open-batches.ts). Whenever the shard is free, everything
  * waiting (up to `maxBatch`) goes over as one task, so batches grow by
  * themselves under load and stay at one command when load is light.
  */
@@ -16,33 +16,10 @@ import {
 } from './errors.js';
 import type { StoredEvent } from './event.js';
 import type { ResolvedOptions } from './options.js';
-import type { OpOutcome, PortMessage, ShardConfig, ShardOp } from './protocol.js';
+import { OpenBatches, type OpResult, type QueuedOp } from './open-batches.js';
+import type { PortMessage, ShardConfig, ShardOp } from './protocol.js';
 import { ShardMetrics } from './shard-metrics.js';
 import { ShardWorker, type BatchReply } from './shard-worker.js';
-
-/** What a queued operation resolves with: a command's event, or a read's value. */
-type OpResult = unknown;
-
-interface QueuedOp {
-  readonly op: ShardOp;
-  readonly enqueuedAt: number;
-  readonly resolve: (value: OpResult) => void;
-  readonly reject: (error: AsynxError) => void;
-  readonly signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
-  dispatched: boolean;
-  settled: boolean;
-}
-
-/** A batch sent to the worker whose reply or events have not all arrived. */
-interface OpenBatch {
-  readonly items: QueuedOp[];
-  /** Events that arrived on the port before the reply named their command. */
-  readonly events: Map<number, StoredEvent>;
-  /** Committed commands whose event has not arrived on the port yet. */
-  readonly awaiting: Map<number, QueuedOp>;
-  replied: boolean;
-}
 
 export interface ShardHandleHooks {
   /** Every committed event, in commit order, as soon as it arrives. */
@@ -65,7 +42,7 @@ export class ShardHandle {
   #scheduled = false;
   #closed = false;
   #nextBatchId = 1;
-  readonly #openBatches = new Map<number, OpenBatch>();
+  readonly #openBatches: OpenBatches;
   #roomWaiters: Array<() => void> = [];
   #idleWaiters: Array<() => void> = [];
 
@@ -74,6 +51,14 @@ export class ShardHandle {
     this.#options = options;
     this.#hooks = hooks;
     this.#worker = new ShardWorker(index, config, options, (message) => this.#onPortMessage(message));
+    this.#openBatches = new OpenBatches(
+      (item, error, value) => this.#settle(item, error, value),
+      this.metrics,
+      (open) => {
+        if (open === 0) this.#worker.idle();
+        this.#checkIdle();
+      },
+    );
   }
 
   /** The highest event position this shard has reported on its event port. */
@@ -84,9 +69,7 @@ export class ShardHandle {
   }
 
   get inFlight(): number {
-    let count = 0;
-    for (const batch of this.#openBatches.values()) count += batch.items.length;
-    return count;
+    return this.#openBatches.operations;
   }
 
   /** Starts the worker and opens its shard file; rejects with the worker's start-up error. */
@@ -155,14 +138,14 @@ export class ShardHandle {
     this.rejectQueued(new ShuttingDownError(`shard ${this.index} closed`));
     if (this.#busy) await this.#worker.destroy();
     else await this.#worker.close();
-    this.#failOpenBatches(new ShuttingDownError(`shard ${this.index} closed before this operation finished`, { executed: 'unknown' }));
+    this.#openBatches.failAll(new ShuttingDownError(`shard ${this.index} closed before this operation finished`, { executed: 'unknown' }));
   }
 
   /** Stops the worker now; anything unfinished rejects with `ShuttingDownError`. */
   async destroy(): Promise<void> {
     this.#closed = true;
     this.rejectQueued(new ShuttingDownError(`shard ${this.index} destroyed`));
-    this.#failOpenBatches(new ShuttingDownError(`shard ${this.index} destroyed before this operation finished`, { executed: 'unknown' }));
+    this.#openBatches.failAll(new ShuttingDownError(`shard ${this.index} destroyed before this operation finished`, { executed: 'unknown' }));
     await this.#worker.destroy();
   }
 
@@ -186,15 +169,14 @@ export class ShardHandle {
       this.#wakeRoomWaiters();
       if (items.length === 0) return;
       const batchId = this.#nextBatchId++;
-      const batch: OpenBatch = { items, events: new Map(), awaiting: new Map(), replied: false };
-      this.#openBatches.set(batchId, batch);
+      this.#openBatches.open(batchId, items);
       for (const item of items) item.dispatched = true;
       this.metrics.recordBatch(items.length);
       let reply: BatchReply;
       try {
         reply = await this.#worker.run(batchId, items.map((item) => item.op));
       } catch (thrown) {
-        this.#openBatches.delete(batchId);
+        this.#openBatches.close(batchId);
         const error = isAsynxError(thrown) ? thrown : new ShardCrashedError(describeThrown(thrown).message, { executed: 'unknown' });
         for (const item of items) this.#settle(item, error);
         if (error instanceof ShardCrashedError) {
@@ -215,7 +197,7 @@ export class ShardHandle {
         await this.#finishForget(batchId, items[0]!, forget.value as StoredEvent);
         return;
       }
-      this.#completeBatch(batchId, batch, reply.outcomes);
+      this.#openBatches.reply(batchId, reply.outcomes);
     } finally {
       this.#busy = false;
       this.#checkIdle();
@@ -240,9 +222,8 @@ export class ShardHandle {
     } catch (thrown) {
       error = isAsynxError(thrown) ? thrown : new ShardCrashedError(describeThrown(thrown).message);
     }
-    this.#openBatches.delete(batchId);
-    if (this.#openBatches.size === 0) this.#worker.idle();
     this.#settle(item, error, tombstone);
+    this.#openBatches.close(batchId);
   }
 
   #onPortMessage(message: PortMessage): void {
@@ -254,60 +235,7 @@ export class ShardHandle {
     const last = message.events[message.events.length - 1];
     if (last !== undefined && last.position > this.lastPosition) this.lastPosition = last.position;
     this.#hooks.onEvents(message.events);
-    const batch = this.#openBatches.get(message.batchId);
-    if (batch === undefined) return;
-    for (const event of message.events) {
-      const item = batch.awaiting.get(event.position);
-      if (item === undefined) {
-        batch.events.set(event.position, event);
-      } else {
-        batch.awaiting.delete(event.position);
-        this.#settle(item, undefined, event);
-      }
-    }
-    this.#closeBatchIfDone(message.batchId, batch);
-  }
-
-  #completeBatch(batchId: number, batch: OpenBatch, outcomes: OpOutcome[]): void {
-    for (let i = 0; i < batch.items.length; i++) {
-      const item = batch.items[i]!;
-      const outcome = outcomes[i]!;
-      switch (outcome.kind) {
-        case 'committed': {
-          this.metrics.committed++;
-          const event = batch.events.get(outcome.position);
-          if (event === undefined) {
-            batch.awaiting.set(outcome.position, item);
-          } else {
-            batch.events.delete(outcome.position);
-            this.#settle(item, undefined, event);
-          }
-          break;
-        }
-        case 'value':
-          this.#settle(item, undefined, outcome.value);
-          break;
-        case 'failed':
-          if (item.op.kind === 'command') this.metrics.rejected++;
-          this.#settle(item, fromWire(outcome.error));
-          break;
-      }
-    }
-    batch.replied = true;
-    this.#closeBatchIfDone(batchId, batch);
-  }
-
-  #closeBatchIfDone(batchId: number, batch: OpenBatch): void {
-    if (!batch.replied || batch.awaiting.size > 0) return;
-    this.#openBatches.delete(batchId);
-    if (this.#openBatches.size === 0) this.#worker.idle();
-    this.#checkIdle();
-  }
-
-  #failOpenBatches(error: AsynxError): void {
-    for (const batch of this.#openBatches.values()) for (const item of batch.items) this.#settle(item, error);
-    this.#openBatches.clear();
-    this.#checkIdle();
+    this.#openBatches.events(message.batchId, message.events);
   }
 
   #abort(item: QueuedOp): void {

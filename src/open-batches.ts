@@ -1,0 +1,132 @@
+/**
+ * Batches sent to a shard whose outcome is not complete yet. A batch's reply
+ * (piscina task result) and its committed events (event port) travel on two
+ * channels and may arrive in either order; a command settles once both its
+ * outcome and its event are here. Each shard has its own instance.
+ */
+import { fromWire, type AsynxError } from './errors.js';
+import type { StoredEvent } from './event.js';
+import type { OpOutcome, ShardOp } from './protocol.js';
+import type { ShardMetrics } from './shard-metrics.js';
+
+/** What a queued operation resolves with: a command's event, or a read's value. */
+export type OpResult = unknown;
+
+/** One operation waiting in a shard's queue or in flight. */
+export interface QueuedOp {
+  readonly op: ShardOp;
+  readonly enqueuedAt: number;
+  readonly resolve: (value: OpResult) => void;
+  readonly reject: (error: AsynxError) => void;
+  readonly signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+  dispatched: boolean;
+  settled: boolean;
+}
+
+interface OpenBatch {
+  readonly items: QueuedOp[];
+  /** Events that arrived on the port before the reply named their command. */
+  readonly events: Map<number, StoredEvent>;
+  /** Committed commands whose event has not arrived on the port yet. */
+  readonly awaiting: Map<number, QueuedOp>;
+  replied: boolean;
+}
+
+export type Settle = (item: QueuedOp, error: AsynxError | undefined, value?: OpResult) => void;
+
+export class OpenBatches {
+  readonly #batches = new Map<number, OpenBatch>();
+  readonly #settle: Settle;
+  readonly #metrics: ShardMetrics;
+  /** Called whenever a batch is done; `open` tells whether others are still open. */
+  readonly #onClosed: (open: number) => void;
+
+  constructor(settle: Settle, metrics: ShardMetrics, onClosed: (open: number) => void) {
+    this.#settle = settle;
+    this.#metrics = metrics;
+    this.#onClosed = onClosed;
+  }
+
+  get size(): number {
+    return this.#batches.size;
+  }
+
+  /** Operations in open batches. */
+  get operations(): number {
+    let count = 0;
+    for (const batch of this.#batches.values()) count += batch.items.length;
+    return count;
+  }
+
+  open(batchId: number, items: QueuedOp[]): void {
+    this.#batches.set(batchId, { items, events: new Map(), awaiting: new Map(), replied: false });
+  }
+
+  /** Forgets a batch whose operations were settled some other way (a crash, a forget). */
+  close(batchId: number): void {
+    this.#batches.delete(batchId);
+    this.#onClosed(this.#batches.size);
+  }
+
+  /** Committed events from the port: settles the commands whose outcome already came. */
+  events(batchId: number, events: readonly StoredEvent[]): void {
+    const batch = this.#batches.get(batchId);
+    // A batch that is no longer open was failed by a crash: its events were still published.
+    if (batch === undefined) return;
+    for (const event of events) {
+      const item = batch.awaiting.get(event.position);
+      if (item === undefined) {
+        batch.events.set(event.position, event);
+      } else {
+        batch.awaiting.delete(event.position);
+        this.#settle(item, undefined, event);
+      }
+    }
+    this.#closeIfDone(batchId, batch);
+  }
+
+  /** The worker's reply: one outcome per operation, in order. */
+  reply(batchId: number, outcomes: readonly OpOutcome[]): void {
+    const batch = this.#batches.get(batchId);
+    if (batch === undefined) return;
+    for (let i = 0; i < batch.items.length; i++) {
+      const item = batch.items[i]!;
+      const outcome = outcomes[i]!;
+      switch (outcome.kind) {
+        case 'committed': {
+          this.#metrics.committed++;
+          const event = batch.events.get(outcome.position);
+          if (event === undefined) {
+            batch.awaiting.set(outcome.position, item);
+          } else {
+            batch.events.delete(outcome.position);
+            this.#settle(item, undefined, event);
+          }
+          break;
+        }
+        case 'value':
+          this.#settle(item, undefined, outcome.value);
+          break;
+        case 'failed':
+          if (item.op.kind === 'command') this.#metrics.rejected++;
+          this.#settle(item, fromWire(outcome.error));
+          break;
+      }
+    }
+    batch.replied = true;
+    this.#closeIfDone(batchId, batch);
+  }
+
+  /** Fails every operation of every open batch, for close and destroy. */
+  failAll(error: AsynxError): void {
+    for (const batch of this.#batches.values()) for (const item of batch.items) this.#settle(item, error);
+    this.#batches.clear();
+    this.#onClosed(0);
+  }
+
+  #closeIfDone(batchId: number, batch: OpenBatch): void {
+    if (!batch.replied || batch.awaiting.size > 0) return;
+    this.close(batchId);
+  }
+}
