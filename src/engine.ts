@@ -2,8 +2,6 @@
  * The engine facade: routes each command by its aggregate ID to the shard
  * that owns it, and gives reads, subscriptions and an orderly close.
  */
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { CommandDefinition, CommandName, Domain, PayloadOf, StateOf } from './domain.js';
 import { assertDomain, importDomain } from './domain-check.js';
 import { prepareDataDir } from './data-dir.js';
@@ -21,36 +19,16 @@ import { listen, waitFor, type ListenOptions, type WaitForOptions } from './list
 import type { EventHandler } from './subscription.js';
 import type { EventPattern } from './event-pattern.js';
 import { checkAggregateId, checkHistoryRange, checkPayload, checkSendOptions } from './input-checks.js';
-import type { JsonObject } from './json.js';
 import { resolveOptions, type EngineOptions, type ResolvedOptions } from './options.js';
 import type { ShardOp } from './protocol.js';
 import { HASH_SCHEME, shardFor } from './router.js';
 import { DurableRegistry, type DurableOptions } from './durable-registry.js';
 import { ForgetHandlers } from './forget-handlers.js';
-import { ShardHandle } from './shard-handle.js';
+import type { ShardHandle } from './shard-handle.js';
+import { domainModuleUrl, startShards } from './engine-start.js';
+import type { CloseOptions, HistoryOptions, SendOptions } from './call-options.js';
 import { shardStats, type EngineStats } from './engine-stats.js';
 import { readHistory } from './history-reader.js';
-
-export interface SendOptions {
-  /** Idempotency key stored with the event. */
-  readonly commandId?: string;
-  /** JSON object stored with the event and delivered with it. */
-  readonly metadata?: JsonObject;
-  /** Aborting while the command is still queued removes it (`AbortError`, `executed: false`). */
-  readonly signal?: AbortSignal;
-}
-
-export interface HistoryOptions {
-  /** First version, inclusive. @default 1 */
-  readonly from?: number;
-  /** Last version, inclusive. @default the latest version when reading starts */
-  readonly to?: number;
-}
-
-export interface CloseOptions {
-  /** How long to wait for accepted work to finish before rejecting the rest with `ShuttingDownError`. @default 30000 */
-  readonly timeoutMs?: number;
-}
 
 export class Engine<D extends Domain<object, object> = Domain> {
   readonly domain: D;
@@ -93,37 +71,7 @@ export class Engine<D extends Domain<object, object> = Domain> {
     prepareDataDir(resolved.dataDir, { aggregate: domain.aggregate, shards: resolved.shards, hashScheme: HASH_SCHEME });
     const bus = new EventBus(resolved.onHandlerError, resolved.maxPendingDeliveries);
     const forgetHandlers = new ForgetHandlers(bus, resolved.onHandlerError);
-    const shards = Array.from(
-      { length: resolved.shards },
-      (_, shard) =>
-        new ShardHandle(
-          shard,
-          {
-            shard,
-            shardCount: resolved.shards,
-            hashScheme: HASH_SCHEME,
-            dataDir: resolved.dataDir,
-            domainUrl: domain.url,
-            aggregate: domain.aggregate,
-            synchronous: resolved.synchronous,
-            cacheSize: resolved.cacheSize,
-            snapshotEvery: resolved.snapshotEvery,
-          },
-          resolved,
-          {
-            onEvents: (events) => bus.publish(events),
-            onSnapshotCorrupt: (report) => resolved.onSnapshotCorrupt({ shard, ...report }),
-            onForget: (tombstone) => forgetHandlers.deliver(tombstone),
-            backpressure: () => bus.backpressure(),
-          },
-        ),
-    );
-    const started = await Promise.allSettled(shards.map((s) => s.start()));
-    const failure = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failure !== undefined) {
-      await Promise.allSettled(shards.map((s) => s.destroy()));
-      throw failure.reason;
-    }
+    const shards = await startShards(domain, resolved, bus, forgetHandlers);
     resolved.logger.info({ aggregate: domain.aggregate, shards: resolved.shards, dataDir: resolved.dataDir }, 'asynx engine started');
     return new Engine(domain, resolved, shards, bus, forgetHandlers);
   }
@@ -341,12 +289,6 @@ export class Engine<D extends Domain<object, object> = Domain> {
   #shardFor(aggregateId: string): ShardHandle {
     return this.#shards[shardFor(aggregateId, this.#shards.length)]!;
   }
-}
-
-/** A domain module given as a URL, or as a file path relative to the working directory. */
-function domainModuleUrl(given: string | URL): string {
-  if (given instanceof URL) return given.href;
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(given) ? given : pathToFileURL(resolve(given)).href;
 }
 
 /** Opens an engine: `const engine = await open({ domain, dataDir, shards })`. */

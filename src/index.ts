@@ -1,6 +1,6 @@
 /** asynx-ts: the public API. Everything users import comes from here. */
 export { Engine, open } from './engine.js';
-export type { CloseOptions, HistoryOptions, SendOptions } from './engine.js';
+export type { CloseOptions, HistoryOptions, SendOptions } from './call-options.js';
 export type { EngineStats, ShardStats } from './engine-stats.js';
 export { defineDomain, isDomain } from './domain.js';
 export type {
