@@ -5,10 +5,11 @@
  *
  *   node dist/bench/run.js [scenario…] [--shards 1,2,4] [--quick] [--json] [--no-record]
  */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { emmettInstalled } from './baselines/emmett.js';
 import { runInvocation } from './child-run.js';
@@ -157,7 +158,10 @@ async function main(): Promise<number> {
   }
   for (const failure of failures) process.stderr.write(`failed: ${failure}\n`);
 
-  if (options.record && results.length > 0) {
+  // An installed package ships the compiled runner but not bench/: nothing to record into.
+  const canRecord = existsSync(fileURLToPath(BENCH_SOURCE_DIR));
+  if (options.record && !canRecord) process.stderr.write('not recorded: there is no bench/ folder beside this build\n');
+  if (options.record && canRecord && results.length > 0) {
     const resultsFile = fileURLToPath(new URL('RESULTS.md', BENCH_SOURCE_DIR));
     await appendRecord(resultsFile, {
       startedAt,
