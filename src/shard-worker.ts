@@ -23,6 +23,12 @@ export class ShardWorker {
   readonly #pool: Piscina<ShardTask, ShardReply>;
   #port: MessagePort | undefined;
   #needsInit = true;
+  /**
+   * The watchdog's signal, shared by batches until it fires: creating an
+   * AbortSignal per batch costs more than a small batch's messaging, and
+   * piscina removes its listener when each task ends.
+   */
+  #watchdog = new AbortController();
   /** Set when the worker cannot be (re)started: every later batch fails with it. */
   #broken: AsynxError | undefined;
 
@@ -90,8 +96,11 @@ export class ShardWorker {
           throw failure;
         }
       }
-      const watchdog = new AbortController();
-      const timer = setTimeout(() => watchdog.abort(), this.#batchTimeoutMs);
+      const watchdog = this.#watchdog;
+      const timer = setTimeout(() => {
+        this.#watchdog = new AbortController();
+        watchdog.abort();
+      }, this.#batchTimeoutMs);
       this.#port?.ref();
       let reply: ShardReply;
       try {

@@ -39,6 +39,21 @@ describe('a shard worker that crashes is restarted, and nothing acknowledged is 
   }, 60_000);
 });
 
+describe('the batch watchdog', () => {
+  it('stops every stuck batch, not only the first, and the shard keeps working in between', async () => {
+    const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1, batchTimeoutMs: 200 });
+    try {
+      for (let round = 1; round <= 3; round++) {
+        await expect(engine.send('Misbehave', { id: 'stuck', how: 'loop-forever' })).rejects.toThrow(/longer than batchTimeoutMs \(200 ms\)/);
+        expect((await engine.send('Increment', { id: 'alive', by: 1 })).version).toBe(round);
+      }
+      expect(engine.stats().shards[0]!.crashes).toBe(3);
+    } finally {
+      await engine.close();
+    }
+  }, 30_000);
+});
+
 describe('a domain module that fails in the workers', () => {
   it('fails open once with ConfigError, without respawning workers in a loop', async () => {
     const dir = tempDir();
