@@ -1,37 +1,20 @@
 /**
- * Runs one batch of operations for a shard: commands through validate and
- * emit, reads against the same in-batch state, and group commit: every
+ * Runs one batch of operations for a shard: commands (each through
+ * command-runner.ts), reads against the same in-batch state, and group commit: every
  * event of the batch goes to SQLite in one transaction and is acknowledged
  * only after it. A rejected command leaves no trace and does not affect the
  * others; a failed commit fails exactly the operations that depended on it.
  */
 import { randomUUID } from 'node:crypto';
-import type { CommandDefinition, Domain } from '../domain.js';
-import {
-  CommandFailedError,
-  IdempotencyConflictError,
-  NotFoundError,
-  UnknownCommandError,
-  describeThrown,
-  isAsynxError,
-  toWire,
-  type AsynxError,
-} from '../errors.js';
+import type { Domain } from '../domain.js';
+import { CommandFailedError, NotFoundError, describeThrown, isAsynxError } from '../errors.js';
 import { FORGOTTEN_EVENT, type StoredEvent } from '../event.js';
-import type { CommandOp, HistoryOp, OpOutcome, ShardOp } from '../protocol.js';
+import type { HistoryOp, OpOutcome, ShardOp } from '../protocol.js';
 import type { AggregateLoader } from './aggregate-loader.js';
-import { commandDigest } from './command-digest.js';
+import { CommandRunner, failed, type BatchState, type RunnerSettings } from './command-runner.js';
 import { LogReader } from './log-reader.js';
-import { decide } from './decide.js';
-import { diffStates } from './patching.js';
-import type { NewEvent, NewSnapshot, ShardStore } from './shard-store.js';
+import type { ShardStore } from './shard-store.js';
 import type { CachedAggregate, StateCache } from './state-cache.js';
-
-interface PendingEvent {
-  readonly opIndex: number;
-  readonly row: NewEvent;
-  readonly event: Omit<StoredEvent, 'position'>;
-}
 
 /** Called with the events of each commit, in commit order, before the batch's outcomes return. */
 export type PublishEvents = (events: StoredEvent[]) => void;
@@ -43,28 +26,7 @@ export interface ProcessorCounters {
   batches: number;
 }
 
-function failed(error: AsynxError): OpOutcome {
-  return { kind: 'failed', error: toWire(error) };
-}
-
-export interface ProcessorSettings {
-  readonly shard: number;
-  /** Snapshot every N versions; 0 for never (commands may still ask for one). */
-  readonly snapshotEvery: number;
-}
-
-/** One batch's uncommitted work. */
-interface BatchState {
-  /** State of aggregates changed in this batch, not yet committed. */
-  readonly working: Map<string, CachedAggregate>;
-  pending: PendingEvent[];
-  snapshots: NewSnapshot[];
-  /** Aggregates hydrated by migration, to be sealed with a fresh snapshot at commit. */
-  readonly seals: Map<string, CachedAggregate>;
-  /** `aggregateId \0 commandId` of the commands with an ID seen in this batch. */
-  readonly commandIds: Set<string>;
-  readsSinceCommit: number[];
-}
+export type ProcessorSettings = RunnerSettings;
 
 export class CommandProcessor {
   readonly #store: ShardStore;
@@ -72,8 +34,8 @@ export class CommandProcessor {
   readonly #cache: StateCache;
   readonly #domain: Domain<object, object>;
   readonly #shard: number;
-  readonly #snapshotEvery: number;
   readonly #log: LogReader;
+  readonly #commands: CommandRunner;
   readonly counters: ProcessorCounters = { committed: 0, rejected: 0, failed: 0, batches: 0 };
 
   constructor(store: ShardStore, loader: AggregateLoader, cache: StateCache, domain: Domain<object, object>, settings: ProcessorSettings) {
@@ -82,8 +44,8 @@ export class CommandProcessor {
     this.#cache = cache;
     this.#domain = domain;
     this.#shard = settings.shard;
-    this.#snapshotEvery = settings.snapshotEvery;
     this.#log = new LogReader(store, loader);
+    this.#commands = new CommandRunner(store, loader, domain, settings, this.counters);
   }
 
   run(ops: readonly ShardOp[], publish: PublishEvents): OpOutcome[] {
@@ -111,7 +73,7 @@ export class CommandProcessor {
       try {
         switch (op.kind) {
           case 'command': {
-            const outcome = this.#runCommand(op, i, batch, current, commit, occurredAt);
+            const outcome = this.#commands.run(op, i, batch, current, commit, occurredAt);
             if (outcome !== undefined) outcomes[i] = outcome;
             break;
           }
@@ -206,45 +168,6 @@ export class CommandProcessor {
     batch.readsSinceCommit = [];
   }
 
-  /**
-   * A command with a `commandId` that already produced an event resolves to
-   * that event; otherwise the command runs. Returns an outcome unless the
-   * command's event is pending commit.
-   */
-  #runCommand(
-    op: CommandOp,
-    opIndex: number,
-    batch: BatchState,
-    current: (aggregateId: string) => CachedAggregate | undefined,
-    commit: () => void,
-    occurredAt: string,
-  ): OpOutcome | undefined {
-    let digest: string | null = null;
-    if (op.commandId !== undefined) {
-      digest = commandDigest(op.type, op.payload);
-      const key = `${op.aggregateId}\u0000${op.commandId}`;
-      // A repeat within this batch: commit the first so the lookup below finds it.
-      if (batch.commandIds.has(key)) commit();
-      batch.commandIds.add(key);
-      const earlier = this.#store.eventByCommandId(op.aggregateId, op.commandId);
-      if (earlier !== undefined) {
-        if (earlier.command_hash !== digest) {
-          this.counters.rejected++;
-          return failed(
-            new IdempotencyConflictError(
-              `commandId ${op.commandId} was already used on ${op.aggregateId} by a different command (event ${earlier.name} v${earlier.version}); nothing was written`,
-              { aggregateId: op.aggregateId, commandId: op.commandId, type: op.type, version: earlier.version },
-            ),
-          );
-        }
-        return { kind: 'value', value: this.#loader.eventOf(earlier) };
-      }
-    }
-    const outcome = this.#execute(op, opIndex, current(op.aggregateId), occurredAt, digest, batch);
-    if (outcome !== undefined) this.counters.rejected++;
-    return outcome;
-  }
-
   /** The event delivered before erasure: the aggregate's last state, never stored. */
   #tombstone(aggregateId: string, last: CachedAggregate, occurredAt: string): StoredEvent {
     return {
@@ -268,55 +191,4 @@ export class CommandProcessor {
     };
   }
 
-  /** Runs one command into the batch's pending events; returns an outcome only when it is rejected. */
-  #execute(
-    op: CommandOp,
-    opIndex: number,
-    current: CachedAggregate | undefined,
-    occurredAt: string,
-    commandHash: string | null,
-    batch: BatchState,
-  ): OpOutcome | undefined {
-    const commands = this.#domain.commands as Record<string, CommandDefinition<object, unknown>>;
-    const definition = Object.hasOwn(commands, op.type) ? commands[op.type] : undefined;
-    if (definition === undefined) return failed(new UnknownCommandError(`unknown command type ${op.type}`, { type: op.type }));
-    const decision = decide(definition, op.type, op.aggregateId, current?.state, op.payload);
-    if (!decision.ok) return failed(decision.error);
-    const state = decision.state;
-    const version = (current?.version ?? 0) + 1;
-    const eventId = randomUUID();
-    const row: NewEvent = {
-      eventId,
-      aggregateId: op.aggregateId,
-      version,
-      name: definition.event,
-      schemaVersion: this.#domain.schemaVersion,
-      occurredAt,
-      patch: JSON.stringify(diffStates(current?.state, state)),
-      commandId: op.commandId ?? null,
-      commandHash,
-      metadata: op.metadata === undefined ? null : JSON.stringify(op.metadata),
-    };
-    const event: { -readonly [K in keyof Omit<StoredEvent, 'position'>]: StoredEvent[K] } = {
-      id: eventId,
-      aggregateId: op.aggregateId,
-      name: definition.event,
-      version,
-      schemaVersion: this.#domain.schemaVersion,
-      occurredAt,
-      state,
-      previousState: current?.state,
-      shard: this.#shard,
-    };
-    if (op.commandId !== undefined) event.commandId = op.commandId;
-    if (op.metadata !== undefined) event.metadata = op.metadata;
-    batch.pending.push({ opIndex, row, event });
-    if (definition.snapshot === true || (this.#snapshotEvery > 0 && version % this.#snapshotEvery === 0)) {
-      batch.snapshots.push({ aggregateId: op.aggregateId, version, schemaVersion: this.#domain.schemaVersion, state: JSON.stringify(state) });
-      // This snapshot already seals any migration.
-      batch.seals.delete(op.aggregateId);
-    }
-    batch.working.set(op.aggregateId, { state, version });
-    return undefined;
-  }
 }

@@ -1,0 +1,155 @@
+/**
+ * One command inside a batch: idempotency (a known `commandId` returns its
+ * original event), then validate and emit, then the event, its patch and any
+ * snapshot added to the batch's uncommitted work. Nothing is written here;
+ * the command processor commits the batch.
+ */
+import { randomUUID } from 'node:crypto';
+import type { CommandDefinition, Domain } from '../domain.js';
+import { IdempotencyConflictError, UnknownCommandError, toWire, type AsynxError } from '../errors.js';
+import type { StoredEvent } from '../event.js';
+import type { CommandOp, OpOutcome } from '../protocol.js';
+import type { AggregateLoader } from './aggregate-loader.js';
+import { commandDigest } from './command-digest.js';
+import { decide } from './decide.js';
+import { diffStates } from './patching.js';
+import type { NewEvent, NewSnapshot, ShardStore } from './shard-store.js';
+import type { CachedAggregate } from './state-cache.js';
+
+export interface PendingEvent {
+  readonly opIndex: number;
+  readonly row: NewEvent;
+  readonly event: Omit<StoredEvent, 'position'>;
+}
+
+/** One batch's uncommitted work. */
+export interface BatchState {
+  /** State of aggregates changed in this batch, not yet committed. */
+  readonly working: Map<string, CachedAggregate>;
+  pending: PendingEvent[];
+  snapshots: NewSnapshot[];
+  /** Aggregates hydrated by migration, to be sealed with a fresh snapshot at commit. */
+  readonly seals: Map<string, CachedAggregate>;
+  /** `aggregateId \0 commandId` of the commands with an ID seen in this batch. */
+  readonly commandIds: Set<string>;
+  readsSinceCommit: number[];
+}
+
+export function failed(error: AsynxError): OpOutcome {
+  return { kind: 'failed', error: toWire(error) };
+}
+
+export interface RunnerSettings {
+  readonly shard: number;
+  /** Snapshot every N versions; 0 for never (commands may still ask for one). */
+  readonly snapshotEvery: number;
+}
+
+export class CommandRunner {
+  readonly #store: ShardStore;
+  readonly #loader: AggregateLoader;
+  readonly #domain: Domain<object, object>;
+  readonly #shard: number;
+  readonly #snapshotEvery: number;
+  readonly #counters: { rejected: number };
+
+  constructor(store: ShardStore, loader: AggregateLoader, domain: Domain<object, object>, settings: RunnerSettings, counters: { rejected: number }) {
+    this.#store = store;
+    this.#loader = loader;
+    this.#domain = domain;
+    this.#shard = settings.shard;
+    this.#snapshotEvery = settings.snapshotEvery;
+    this.#counters = counters;
+  }
+
+  /**
+   * A command with a `commandId` that already produced an event resolves to
+   * that event; otherwise the command runs. Returns an outcome unless the
+   * command's event is pending commit.
+   */
+  run(
+    op: CommandOp,
+    opIndex: number,
+    batch: BatchState,
+    current: (aggregateId: string) => CachedAggregate | undefined,
+    commit: () => void,
+    occurredAt: string,
+  ): OpOutcome | undefined {
+    let digest: string | null = null;
+    if (op.commandId !== undefined) {
+      digest = commandDigest(op.type, op.payload);
+      const key = `${op.aggregateId}\u0000${op.commandId}`;
+      // A repeat within this batch: commit the first so the lookup below finds it.
+      if (batch.commandIds.has(key)) commit();
+      batch.commandIds.add(key);
+      const earlier = this.#store.eventByCommandId(op.aggregateId, op.commandId);
+      if (earlier !== undefined) {
+        if (earlier.command_hash !== digest) {
+          this.#counters.rejected++;
+          return failed(
+            new IdempotencyConflictError(
+              `commandId ${op.commandId} was already used on ${op.aggregateId} by a different command (event ${earlier.name} v${earlier.version}); nothing was written`,
+              { aggregateId: op.aggregateId, commandId: op.commandId, type: op.type, version: earlier.version },
+            ),
+          );
+        }
+        return { kind: 'value', value: this.#loader.eventOf(earlier) };
+      }
+    }
+    const outcome = this.#execute(op, opIndex, current(op.aggregateId), occurredAt, digest, batch);
+    if (outcome !== undefined) this.#counters.rejected++;
+    return outcome;
+  }
+
+  /** Runs one command into the batch's pending events; returns an outcome only when it is rejected. */
+  #execute(
+    op: CommandOp,
+    opIndex: number,
+    current: CachedAggregate | undefined,
+    occurredAt: string,
+    commandHash: string | null,
+    batch: BatchState,
+  ): OpOutcome | undefined {
+    const commands = this.#domain.commands as Record<string, CommandDefinition<object, unknown>>;
+    const definition = Object.hasOwn(commands, op.type) ? commands[op.type] : undefined;
+    if (definition === undefined) return failed(new UnknownCommandError(`unknown command type ${op.type}`, { type: op.type }));
+    const decision = decide(definition, op.type, op.aggregateId, current?.state, op.payload);
+    if (!decision.ok) return failed(decision.error);
+    const state = decision.state;
+    const version = (current?.version ?? 0) + 1;
+    const eventId = randomUUID();
+    const row: NewEvent = {
+      eventId,
+      aggregateId: op.aggregateId,
+      version,
+      name: definition.event,
+      schemaVersion: this.#domain.schemaVersion,
+      occurredAt,
+      patch: JSON.stringify(diffStates(current?.state, state)),
+      commandId: op.commandId ?? null,
+      commandHash,
+      metadata: op.metadata === undefined ? null : JSON.stringify(op.metadata),
+    };
+    const event: { -readonly [K in keyof Omit<StoredEvent, 'position'>]: StoredEvent[K] } = {
+      id: eventId,
+      aggregateId: op.aggregateId,
+      name: definition.event,
+      version,
+      schemaVersion: this.#domain.schemaVersion,
+      occurredAt,
+      state,
+      previousState: current?.state,
+      shard: this.#shard,
+    };
+    if (op.commandId !== undefined) event.commandId = op.commandId;
+    if (op.metadata !== undefined) event.metadata = op.metadata;
+    batch.pending.push({ opIndex, row, event });
+    if (definition.snapshot === true || (this.#snapshotEvery > 0 && version % this.#snapshotEvery === 0)) {
+      batch.snapshots.push({ aggregateId: op.aggregateId, version, schemaVersion: this.#domain.schemaVersion, state: JSON.stringify(state) });
+      // This snapshot already seals any migration.
+      batch.seals.delete(op.aggregateId);
+    }
+    batch.working.set(op.aggregateId, { state, version });
+    return undefined;
+  }
+}
