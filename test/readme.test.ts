@@ -21,6 +21,17 @@ describe('the README walk-through', () => {
     expect(readFileSync('README.md', 'utf8')).toContain('```ts\n' + published + '```');
   });
 
+  it.each(['durable', 'metrics'])('shows the %s snippet exactly as examples/readme-snippets.ts has it', (name) => {
+    const source = readFileSync('examples/readme-snippets.ts', 'utf8');
+    const region = new RegExp(`// --8<-- \\[${name}\\]\\n([\\s\\S]*?)\\n\\s*// --8<-- \\[/${name}\\]`).exec(source)?.[1];
+    expect(region).toBeDefined();
+    const dedented = region!
+      .split('\n')
+      .map((line) => line.replace(/^ {2}/, ''))
+      .join('\n');
+    expect(readFileSync('README.md', 'utf8')).toContain(dedented + '\n```');
+  });
+
   it('runs and prints what the README says', async () => {
     const { stdout } = await run(process.execPath, [join(process.cwd(), 'dist/examples/quick-start.js')]);
     expect(stdout).toContain('OrderCreated ORD-42 v1: - -> Pending');
