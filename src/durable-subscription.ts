@@ -7,9 +7,8 @@
  * aggregate in version order; a crash costs re-delivery, never a gap.
  */
 import type { StoredEvent } from './event.js';
-import type { CheckpointState, ShardOp } from './protocol.js';
+import type { CheckpointState, LogPage, ShardOp } from './protocol.js';
 import { PositionTracker } from './position-tracker.js';
-import type { LogPage } from './shard/log-reader.js';
 import { Subscription, type SubscriptionHooks, type SubscriptionSettings } from './subscription.js';
 
 /** Where a new durable subscription (no checkpoint yet) starts. */

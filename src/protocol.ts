@@ -8,7 +8,6 @@ import type { MessagePort } from 'node:worker_threads';
 import type { WireError } from './errors.js';
 import type { StoredEvent } from './event.js';
 import type { JsonObject, JsonValue } from './json.js';
-import type { LogPage } from './shard/log-reader.js';
 
 export type SynchronousMode = 'full' | 'normal';
 
@@ -126,10 +125,31 @@ export interface HistoryPage {
   readonly latestVersion: number;
 }
 
+/** A page of a shard's log in position order, for a durable subscription's catch-up. */
+export interface LogPage {
+  readonly events: StoredEvent[];
+  /** The shard's last committed position when the page was read. */
+  readonly head: number;
+}
+
+/** Committed events between threads: JSON text written by event-wire.ts, never parsed elsewhere. */
+export type EncodedEvents = string & { readonly __encoding: 'asynx-event-columns' };
+
+/** How a `history` or `read-log` operation's page crosses threads. */
+export interface EncodedPage {
+  readonly events: EncodedEvents;
+  /** `latestVersion` of a history page, `head` of a log page. */
+  readonly latestVersion?: number;
+  readonly head?: number;
+}
+
 export type OpOutcome =
   /** A command's event is durable; the event itself comes on the event port. */
   | { readonly kind: 'committed'; readonly position: number }
-  | { readonly kind: 'value'; readonly value: JsonValue | boolean | number | HistoryPage | StoredEvent | LogPage | CheckpointState }
+  | {
+      readonly kind: 'value';
+      readonly value: JsonValue | boolean | number | HistoryPage | StoredEvent | LogPage | CheckpointState | EncodedPage;
+    }
   | { readonly kind: 'failed'; readonly error: WireError };
 
 export type ShardTask =
@@ -149,7 +169,7 @@ export type ShardReply =
 export interface EventsMessage {
   readonly kind: 'events';
   readonly batchId: number;
-  readonly events: StoredEvent[];
+  readonly events: EncodedEvents;
 }
 
 /** A snapshot row could not be read; the aggregate was replayed in full instead. */

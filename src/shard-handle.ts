@@ -17,9 +17,9 @@ import {
 import type { StoredEvent } from './event.js';
 import type { ResolvedOptions } from './options.js';
 import { OpenBatches, type OpResult, type QueuedOp } from './open-batches.js';
-import type { PortMessage, ShardConfig, ShardOp } from './protocol.js';
+import type { ShardConfig, ShardOp } from './protocol.js';
 import { ShardMetrics } from './shard-metrics.js';
-import { ShardWorker, type BatchReply } from './shard-worker.js';
+import { ShardWorker, type BatchReply, type ShardNotice } from './shard-worker.js';
 
 export interface ShardHandleHooks {
   /** Every committed event, in commit order, as soon as it arrives. */
@@ -50,7 +50,7 @@ export class ShardHandle {
     this.index = index;
     this.#options = options;
     this.#hooks = hooks;
-    this.#worker = new ShardWorker(index, config, options, (message) => this.#onPortMessage(message));
+    this.#worker = new ShardWorker(index, config, options, (notice) => this.#onNotice(notice));
     this.#openBatches = new OpenBatches(
       (item, error, value) => this.#settle(item, error, value),
       this.metrics,
@@ -226,7 +226,7 @@ export class ShardHandle {
     this.#openBatches.close(batchId);
   }
 
-  #onPortMessage(message: PortMessage): void {
+  #onNotice(message: ShardNotice): void {
     if (message.kind === 'snapshot-corrupt') {
       const { aggregateId, version, reason } = message;
       this.#hooks.onSnapshotCorrupt({ aggregateId, version, reason });

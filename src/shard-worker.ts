@@ -9,17 +9,39 @@ import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { ShardCrashedError, describeThrown, fromWire, type AsynxError } from './errors.js';
 import type { ResolvedOptions } from './options.js';
-import type { PortMessage, ShardConfig, ShardOp, ShardReply, ShardTask } from './protocol.js';
+import type { StoredEvent } from './event.js';
+import { decodeEvents } from './event-wire.js';
+import type { EncodedPage, HistoryPage, LogPage, OpOutcome, PortMessage, ShardConfig, ShardOp, ShardReply, ShardTask, SnapshotCorruptMessage } from './protocol.js';
 
 const WORKER_FILE = fileURLToPath(new URL('../workers/shard.js', import.meta.url));
 
 export type BatchReply = Extract<ShardReply, { kind: 'batch-done' }>;
 
+/** What the worker's event port brings, with the events decoded. */
+export type ShardNotice = { readonly kind: 'events'; readonly batchId: number; readonly events: StoredEvent[] } | SnapshotCorruptMessage;
+
+function decodeNotice(message: PortMessage): ShardNotice {
+  return message.kind === 'events' ? { kind: 'events', batchId: message.batchId, events: decodeEvents(message.events) } : message;
+}
+
+/** Replaces the encoded pages of `history` and `read-log` outcomes by their events. */
+function decodePages(ops: readonly ShardOp[], outcomes: OpOutcome[]): void {
+  for (let i = 0; i < ops.length; i++) {
+    const kind = ops[i]!.kind;
+    const outcome = outcomes[i];
+    if ((kind !== 'history' && kind !== 'read-log') || outcome?.kind !== 'value') continue;
+    const page = outcome.value as EncodedPage;
+    const events = decodeEvents(page.events);
+    const value: HistoryPage | LogPage = kind === 'history' ? { events, latestVersion: page.latestVersion ?? 0 } : { events, head: page.head ?? 0 };
+    outcomes[i] = { kind: 'value', value };
+  }
+}
+
 export class ShardWorker {
   readonly #index: number;
   readonly #config: ShardConfig;
   readonly #batchTimeoutMs: number;
-  readonly #onPortMessage: (message: PortMessage) => void;
+  readonly #onNotice: (notice: ShardNotice) => void;
   readonly #pool: Piscina<ShardTask, ShardReply>;
   #port: MessagePort | undefined;
   #needsInit = true;
@@ -32,11 +54,11 @@ export class ShardWorker {
   /** Set when the worker cannot be (re)started: every later batch fails with it. */
   #broken: AsynxError | undefined;
 
-  constructor(index: number, config: ShardConfig, options: ResolvedOptions, onPortMessage: (message: PortMessage) => void) {
+  constructor(index: number, config: ShardConfig, options: ResolvedOptions, onNotice: (notice: ShardNotice) => void) {
     this.#index = index;
     this.#config = config;
     this.#batchTimeoutMs = options.batchTimeoutMs;
-    this.#onPortMessage = onPortMessage;
+    this.#onNotice = onNotice;
     this.#pool = new Piscina<ShardTask, ShardReply>({
       filename: WORKER_FILE,
       name: 'default',
@@ -63,7 +85,7 @@ export class ShardWorker {
   async start(): Promise<AsynxError | undefined> {
     const previous = this.#port;
     const { port1, port2 } = new MessageChannel();
-    port1.on('message', (message: PortMessage) => this.#onPortMessage(message));
+    port1.on('message', (message: PortMessage) => this.#onNotice(decodeNotice(message)));
     port1.unref();
     let reply: ShardReply;
     try {
@@ -120,7 +142,10 @@ export class ShardWorker {
       } finally {
         clearTimeout(timer);
       }
-      if (reply.kind === 'batch-done') return reply;
+      if (reply.kind === 'batch-done') {
+        decodePages(ops, reply.outcomes);
+        return reply;
+      }
       if (reply.kind !== 'not-initialised') throw new Error(`unexpected reply ${reply.kind} to a batch`);
       // The worker was replaced between tasks: start it again and retry the same batch.
       this.#needsInit = true;

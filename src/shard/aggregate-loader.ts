@@ -9,7 +9,7 @@ import { CommandFailedError, describeThrown } from '../errors.js';
 import type { StoredEvent } from '../event.js';
 import { deepFreeze, type JsonObject } from '../json.js';
 import { applyInPlace, applyShared } from './patching.js';
-import type { EventRow, ShardStore } from './shard-store.js';
+import type { EventRow, PatchRow, ShardStore } from './shard-store.js';
 import type { CachedAggregate, StateCache } from './state-cache.js';
 
 export interface CorruptSnapshot {
@@ -85,7 +85,7 @@ export class AggregateLoader {
   }
 
   /** The state after `row`, as a new object sharing unchanged parts with `previous`, which is left untouched. */
-  applyRow(previous: JsonObject | undefined, row: EventRow): JsonObject {
+  applyRow(previous: JsonObject | undefined, row: PatchRow): JsonObject {
     return applyShared(previous, this.#patchOf(row));
   }
 
@@ -117,7 +117,7 @@ export class AggregateLoader {
   }
 
   /** The row's patch, upcast from its schema version to the domain's. */
-  #patchOf(row: EventRow): PatchOperation[] {
+  #patchOf(row: PatchRow): PatchOperation[] {
     let patch = JSON.parse(row.patch) as PatchOperation[];
     for (let from = row.schema_version; from < this.#domain.schemaVersion; from++) {
       const upcast = this.#domain.upcasters[from];

@@ -5,7 +5,7 @@
 import jsonPatch from 'fast-json-patch';
 import type { Operation } from 'fast-json-patch';
 import type { PatchOperation } from '../domain.js';
-import type { JsonObject } from '../json.js';
+import type { JsonObject, JsonValue } from '../json.js';
 
 const { compare, applyPatch, deepClone } = jsonPatch;
 
@@ -31,6 +31,12 @@ function unescapeToken(token: string): string {
   return token.replace(/~1/g, '/').replace(/~0/g, '~');
 }
 
+/** The keys of a JSON pointer; most paths have no escapes, and skipping the unescape pass is measurable on replay. */
+function pointerKeys(path: string): string[] {
+  const keys = path.slice(1).split('/');
+  return path.includes('~') ? keys.map(unescapeToken) : keys;
+}
+
 /**
  * Applies `patch` to `previous` without changing it: only the containers on
  * the patched paths are copied, the rest is shared with `previous`. For the
@@ -40,12 +46,20 @@ function unescapeToken(token: string): string {
  */
 export function applyShared(previous: JsonObject | undefined, patch: readonly PatchOperation[]): JsonObject {
   const root: JsonObject = previous === undefined ? {} : { ...previous };
-  const copied = new Set<object>([root]);
+  // Created only for patches that reach below the top level.
+  let copied: Set<object> | undefined;
   for (const op of patch) {
     if ((op.op !== 'add' && op.op !== 'replace' && op.op !== 'remove') || op.path === '') {
       return applyInPlace(previous === undefined ? {} : mutableCopy(previous), patch);
     }
-    const keys = op.path.split('/').slice(1).map(unescapeToken);
+    const path = op.path;
+    if (path.indexOf('/', 1) === -1 && !path.includes('~')) {
+      // A top-level member, the usual case: no pointer to walk.
+      if (op.op === 'remove') delete root[path.slice(1)];
+      else root[path.slice(1)] = op.value as JsonValue;
+      continue;
+    }
+    const keys = pointerKeys(path);
     let parent: Record<string, unknown> | unknown[] = root;
     for (let i = 0; i < keys.length - 1; i++) {
       const key = keys[i]!;
@@ -53,6 +67,7 @@ export function applyShared(previous: JsonObject | undefined, patch: readonly Pa
       if (typeof child !== 'object' || child === null) {
         return applyInPlace(previous === undefined ? {} : mutableCopy(previous), patch);
       }
+      copied ??= new Set<object>([root]);
       if (!copied.has(child)) {
         child = Array.isArray(child) ? child.slice() : { ...(child as Record<string, unknown>) };
         copied.add(child as object);

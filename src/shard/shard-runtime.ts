@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import type { MessagePort } from 'node:worker_threads';
 import { importDomain } from '../domain-check.js';
 import { ConfigError } from '../errors.js';
-import type { CacheCounters, OpOutcome, PortMessage, ShardConfig, ShardOp } from '../protocol.js';
+import { encodeEvents } from '../event-wire.js';
+import type { CacheCounters, EncodedPage, HistoryPage, OpOutcome, PortMessage, ShardConfig, ShardOp } from '../protocol.js';
 import { AggregateLoader } from './aggregate-loader.js';
 import { CommandProcessor } from './command-processor.js';
 import { ShardStore } from './shard-store.js';
@@ -14,6 +15,17 @@ import { StateCache } from './state-cache.js';
 
 export function shardFilePath(dataDir: string, shard: number): string {
   return dataDir === ':memory:' ? ':memory:' : join(dataDir, `shard-${shard}.db`);
+}
+
+/** Replaces the events of `history` pages by their wire form (log pages are read in it; see event-wire.ts). */
+function encodePages(ops: readonly ShardOp[], outcomes: OpOutcome[]): void {
+  for (let i = 0; i < ops.length; i++) {
+    const outcome = outcomes[i];
+    if (ops[i]!.kind !== 'history' || outcome?.kind !== 'value') continue;
+    const { events, latestVersion } = outcome.value as HistoryPage;
+    const page: EncodedPage = { events: encodeEvents(events), latestVersion };
+    outcomes[i] = { kind: 'value', value: page };
+  }
 }
 
 export class ShardRuntime {
@@ -53,10 +65,12 @@ export class ShardRuntime {
   }
 
   runBatch(batchId: number, ops: readonly ShardOp[]): OpOutcome[] {
-    return this.#processor.run(ops, (events) => {
-      const message: PortMessage = { kind: 'events', batchId, events };
+    const outcomes = this.#processor.run(ops, (events) => {
+      const message: PortMessage = { kind: 'events', batchId, events: encodeEvents(events) };
       this.#events.postMessage(message);
     });
+    encodePages(ops, outcomes);
+    return outcomes;
   }
 
   cacheCounters(): CacheCounters {

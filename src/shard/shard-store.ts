@@ -7,6 +7,7 @@
 import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
 import { ConfigError, StorageError, describeThrown } from '../errors.js';
+import type { ScalarColumnsJson } from '../event-wire.js';
 import type { SynchronousMode } from '../protocol.js';
 import { assertNotTruncated, prepareSchema } from './store-schema.js';
 
@@ -23,6 +24,12 @@ export interface EventRow {
   readonly command_hash: string | null;
   readonly metadata: string | null;
 }
+
+/** What replaying one event needs. */
+export type PatchRow = Pick<EventRow, 'position' | 'aggregate_id' | 'version' | 'name' | 'schema_version' | 'patch'>;
+
+/** Columns of a log page as SQLite writes them, each the JSON text of an array; metadata items are JSON objects or null. */
+const LOG_COLUMNS = ['event_id', 'aggregate_id', 'name', 'version', 'schema_version', 'occurred_at', 'position', 'command_id', 'json(metadata)'];
 
 export interface SnapshotRow {
   readonly version: number;
@@ -73,6 +80,7 @@ export class ShardStore {
   #insertEvent: Statement<[string, string, number, string, number, string, string, string | null, string | null, string | null]>;
   #byCommandId: Statement<[string, string], EventRow>;
   #logAfter: Statement<[number, number], unknown[]>;
+  #logColumnsAfter: Statement<[number, number], string[]>;
   #headPosition: Statement<[], { position: number | null }>;
   #checkpoint: Statement<[string], { position: number }>;
   #saveCheckpoint: Statement<[string, number]>;
@@ -111,8 +119,15 @@ export class ShardStore {
     // Raw rows: building the row objects in JavaScript costs half of letting the driver do it.
     this.#logAfter = db
       .prepare<[number, number], unknown[]>(
-        `SELECT position, event_id, aggregate_id, version, name, schema_version, occurred_at, patch, command_id, metadata
-         FROM events WHERE position > ? ORDER BY position LIMIT ?`,
+        'SELECT position, aggregate_id, version, name, schema_version, patch FROM events WHERE position > ? ORDER BY position LIMIT ?',
+      )
+      .raw(true);
+    // The same rows' other columns as JSON arrays built by SQLite: one string per column instead of one per value.
+    // The subquery's LIMIT keeps it from being flattened, so the aggregates see its rows in position order.
+    this.#logColumnsAfter = db
+      .prepare<[number, number], string[]>(
+        `SELECT ${LOG_COLUMNS.map((c) => `json_group_array(${c})`).join(', ')}
+         FROM (SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?)`,
       )
       .raw(true);
     // The sequence, not max(position): erased events must not make positions look unused.
@@ -160,20 +175,23 @@ export class ShardStore {
   }
 
   /** Up to `limit` events of any aggregate after `position`, in position (commit) order. */
-  logAfter(position: number, limit: number): EventRow[] {
+  /** Up to `limit` events after `position`, in position order, with the columns needed to rebuild their states. */
+  logAfter(position: number, limit: number): PatchRow[] {
     return this.#logAfter.all(position, limit).map((r) => ({
       position: r[0] as number,
-      event_id: r[1] as string,
-      aggregate_id: r[2] as string,
-      version: r[3] as number,
-      name: r[4] as string,
-      schema_version: r[5] as number,
-      occurred_at: r[6] as string,
-      patch: r[7] as string,
-      command_id: r[8] as string | null,
-      command_hash: null,
-      metadata: r[9] as string | null,
+      aggregate_id: r[1] as string,
+      version: r[2] as number,
+      name: r[3] as string,
+      schema_version: r[4] as number,
+      patch: r[5] as string,
     }));
+  }
+
+  /** For the same range as {@link logAfter}: each of {@link LOG_COLUMNS} as the JSON text of an array. */
+  logColumnsAfter(position: number, limit: number): ScalarColumnsJson {
+    const [ids, aggregateIds, names, versions, schemaVersions, occurredAt, positions, commandIds, metadata] =
+      this.#logColumnsAfter.get(position, limit)!;
+    return { ids, aggregateIds, names, versions, schemaVersions, occurredAt, positions, commandIds, metadata } as ScalarColumnsJson;
   }
 
   /** The position of the last event ever committed (0 for none). */
