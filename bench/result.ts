@@ -32,6 +32,8 @@ export interface BenchResult {
   readonly p999Ms: number;
   /** CPU time of the whole process (all threads) per operation, in µs; see timing.ts. */
   readonly cpuUsPerOp?: number;
+  /** CPU time of the main thread alone per operation, in µs (Linux, 10 ms resolution); see timing.ts. */
+  readonly mainCpuUsPerOp?: number;
   readonly note?: string;
 }
 
@@ -64,6 +66,7 @@ export function parseResultLine(line: string): BenchResult {
   if (!isVariant(variant)) throw new Error(`unknown variant ${variant}`);
   const note = record.note;
   const cpu = record.cpuUsPerOp;
+  const mainCpu = record.mainCpuUsPerOp;
   return {
     scenario,
     variant,
@@ -78,6 +81,7 @@ export function parseResultLine(line: string): BenchResult {
     p99Ms: number('p99Ms'),
     p999Ms: number('p999Ms'),
     ...(typeof cpu === 'number' ? { cpuUsPerOp: cpu } : {}),
+    ...(typeof mainCpu === 'number' ? { mainCpuUsPerOp: mainCpu } : {}),
     ...(typeof note === 'string' ? { note } : {}),
   };
 }

@@ -73,7 +73,9 @@ with other load; CPU per operation barely does, and on *k* free cores it
 bounds throughput at *k* / (CPU per operation). Each run also records the
 machine's *parallel capacity*: the same CPU work on as many threads as
 cores against one thread (2.0 on two free cores; near 1 when something else
-holds a core).
+holds a core). \`main µs/op\`: the main thread's share of it (Linux, 10 ms
+resolution): every command is routed and settled there, so 10⁶ / (main
+µs/op) is the most the engine can take however many cores its shards get.
 `;
 
 export interface RunRecord {

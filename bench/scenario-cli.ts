@@ -99,6 +99,7 @@ export function throughput(
     seconds: round(seconds, 3),
     opsPerSec: Math.round(operations / seconds),
     cpuUsPerOp: round((timing.cpuMs * 1000) / operations, 1),
+    ...(timing.mainCpuMs === undefined ? {} : { mainCpuUsPerOp: round((timing.mainCpuMs * 1000) / operations, 1) }),
     p50Ms: round(latency.p50Ms, 3),
     p99Ms: round(latency.p99Ms, 3),
     p999Ms: round(latency.p999Ms, 3),

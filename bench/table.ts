@@ -1,9 +1,9 @@
 /** The results as one table: aligned text for a terminal, or Markdown for RESULTS.md. */
 import type { RatedResult } from './ratios.js';
 
-const HEADERS = ['scenario', 'workload', 'variant', 'shards', 'conc', 'throughput', 'unit', 'p50 ms', 'p99 ms', 'p99.9 ms', 'cpu µs/op', '×txn', '×batched', '×raw', '×emmett', 'note'];
+const HEADERS = ['scenario', 'workload', 'variant', 'shards', 'conc', 'throughput', 'unit', 'p50 ms', 'p99 ms', 'p99.9 ms', 'cpu µs/op', 'main µs/op', '×txn', '×batched', '×raw', '×emmett', 'note'];
 /** Numbers read best right-aligned. */
-const RIGHT = new Set(['shards', 'conc', 'throughput', 'p50 ms', 'p99 ms', 'p99.9 ms', 'cpu µs/op', '×txn', '×batched', '×raw', '×emmett']);
+const RIGHT = new Set(['shards', 'conc', 'throughput', 'p50 ms', 'p99 ms', 'p99.9 ms', 'cpu µs/op', 'main µs/op', '×txn', '×batched', '×raw', '×emmett']);
 
 function milliseconds(ms: number): string {
   if (!Number.isFinite(ms)) return '-';
@@ -27,6 +27,7 @@ function cells(r: RatedResult): string[] {
     milliseconds(r.p99Ms),
     milliseconds(r.p999Ms),
     r.cpuUsPerOp === undefined ? '' : r.cpuUsPerOp.toFixed(1),
+    r.mainCpuUsPerOp === undefined ? '' : r.mainCpuUsPerOp.toFixed(1),
     ratio(r.ratios['txn-per-command']),
     ratio(r.ratios['batched-single-thread']),
     ratio(r.ratios['raw-sqlite']),

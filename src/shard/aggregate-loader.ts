@@ -43,6 +43,8 @@ export class AggregateLoader {
   load(aggregateId: string): CachedAggregate | undefined {
     const cached = this.#cache.get(aggregateId);
     if (cached !== undefined) return cached;
+    // Most misses are new aggregates: one probe instead of a snapshot lookup and an events read.
+    if (!this.#store.hasEvents(aggregateId)) return undefined;
     const base = this.#snapshotAtOrBefore(aggregateId, Number.MAX_SAFE_INTEGER);
     let state = base?.state;
     let version = base?.version ?? 0;

@@ -76,6 +76,7 @@ export class ShardStore {
   #db: Db;
   #eventsAfter: Statement<[string, number, number], EventRow>;
   #latestVersion: Statement<[string], { version: number | null }>;
+  #hasEvents: Statement<[string], number>;
   #snapshot: Statement<[string], SnapshotRow>;
   #insertEvent: Statement<[string, string, number, string, number, string, string, string | null, string | null, string | null]>;
   #byCommandId: Statement<[string, string], EventRow>;
@@ -110,6 +111,7 @@ export class ShardStore {
       'SELECT * FROM events WHERE aggregate_id = ? AND version > ? AND version <= ? ORDER BY version',
     );
     this.#latestVersion = db.prepare('SELECT max(version) AS version FROM events WHERE aggregate_id = ?');
+    this.#hasEvents = db.prepare<[string], number>('SELECT 1 FROM events WHERE aggregate_id = ? LIMIT 1').pluck(true);
     this.#snapshot = db.prepare('SELECT version, schema_version, state FROM snapshots WHERE aggregate_id = ?');
     this.#insertEvent = db.prepare(
       `INSERT INTO events (event_id, aggregate_id, version, name, schema_version, occurred_at, patch, command_id, command_hash, metadata)
@@ -174,7 +176,11 @@ export class ShardStore {
     return this.#latestVersion.get(aggregateId)?.version ?? 0;
   }
 
-  /** Up to `limit` events of any aggregate after `position`, in position (commit) order. */
+  /** Whether the aggregate has any event: one index probe, to tell a new aggregate apart before hydrating. */
+  hasEvents(aggregateId: string): boolean {
+    return this.#hasEvents.get(aggregateId) !== undefined;
+  }
+
   /** Up to `limit` events after `position`, in position order, with the columns needed to rebuild their states. */
   logAfter(position: number, limit: number): PatchRow[] {
     return this.#logAfter.all(position, limit).map((r) => ({
