@@ -7,7 +7,7 @@
  * aggregate in version order; a crash costs re-delivery, never a gap.
  */
 import type { StoredEvent } from './event.js';
-import type { CheckpointState, LogPage, ShardOp } from './protocol.js';
+import type { CheckpointState, LogPage, ShardRequest } from './protocol.js';
 import { PositionTracker } from './position-tracker.js';
 import { Subscription, type SubscriptionHooks, type SubscriptionSettings } from './subscription.js';
 
@@ -17,7 +17,7 @@ export type DurableStart = 'beginning' | 'now';
 /** What a durable subscription needs from the engine. */
 export interface DurableIO {
   /** Runs an operation on a shard, in order with its commands. */
-  readonly run: (shard: number, op: ShardOp) => Promise<unknown>;
+  readonly run: (shard: number, op: ShardRequest) => Promise<unknown>;
   /** Counts a delivery queued outside `publish`, for the bus's drain. */
   readonly countDelivery: () => void;
   /** The last position each shard is known to have committed. */

@@ -20,7 +20,7 @@ import type { EventHandler } from './subscription.js';
 import type { EventPattern } from './event-pattern.js';
 import { checkAggregateId, checkHistoryRange, checkPayload, checkSendOptions } from './input-checks.js';
 import { resolveOptions, type EngineOptions, type ResolvedOptions } from './options.js';
-import type { ShardOp } from './protocol.js';
+import type { ShardRequest } from './protocol.js';
 import { HASH_SCHEME, shardFor } from './router.js';
 import { DurableRegistry, type DurableOptions } from './durable-registry.js';
 import { ForgetHandlers } from './forget-handlers.js';
@@ -98,19 +98,19 @@ export class Engine<D extends Domain<object, object> = Domain> {
       });
     }
     const checked = checkSendOptions(options, type);
-    const json = checkPayload(payload, type, this.options.maxPayloadBytes);
+    const payloadJson = checkPayload(payload, type, this.options.maxPayloadBytes);
     let aggregateId: unknown;
     try {
-      aggregateId = commands[type]!.aggregateId(json);
+      aggregateId = commands[type]!.aggregateId(payload);
     } catch (thrown) {
       const { message, stack } = describeThrown(thrown);
       throw new CommandFailedError(`aggregateId() of ${type} threw: ${message}`, { type, cause: message, causeStack: stack ?? null });
     }
     const id = checkAggregateId(aggregateId, `${type}: aggregateId(payload)`);
-    const op: ShardOp = {
+    const op: ShardRequest = {
       kind: 'command',
       type,
-      payload: json,
+      payloadJson,
       aggregateId: id,
       ...(checked.commandId === undefined ? {} : { commandId: checked.commandId }),
       ...(checked.metadata === undefined ? {} : { metadata: checked.metadata }),

@@ -3,7 +3,7 @@
  * bad argument costs a typed error and never reaches a shard or a file.
  */
 import { InvalidArgumentError } from './errors.js';
-import { NotJsonError, isPlainObject, toJson, type JsonObject, type JsonValue } from './json.js';
+import { NotJsonError, assertJson, isPlainObject, toJson, type JsonObject } from './json.js';
 import { rejectUnknownKeys } from './options.js';
 
 /** Longest accepted aggregate ID, in UTF-16 code units. */
@@ -24,16 +24,21 @@ export function checkAggregateId(id: unknown, where: string): string {
   return id;
 }
 
-/** A JSON copy of the payload, checked against `maxBytes` (its JSON text in UTF-8). */
-export function checkPayload(payload: unknown, type: string, maxBytes: number): JsonValue {
-  let copy: JsonValue;
+/**
+ * The payload as JSON text, after checking that it is JSON data (see
+ * `toJson` for what is refused) and at most `maxBytes` of UTF-8. The text is
+ * what crosses to the shard: taken now, later changes by the caller cannot
+ * reach the command.
+ */
+export function checkPayload(payload: unknown, type: string, maxBytes: number): string {
   try {
-    copy = toJson(payload, 'payload');
+    assertJson(payload, 'payload');
   } catch (thrown) {
     if (!(thrown instanceof NotJsonError)) throw thrown;
     throw new InvalidArgumentError(`${type}: ${thrown.message}; payloads must be JSON data`, { type, path: thrown.path });
   }
-  const bytes = Buffer.byteLength(JSON.stringify(copy));
+  const text = JSON.stringify(payload);
+  const bytes = Buffer.byteLength(text);
   if (bytes > maxBytes) {
     throw new InvalidArgumentError(`${type}: payload is ${bytes} bytes as JSON, over maxPayloadBytes (${maxBytes})`, {
       type,
@@ -41,7 +46,7 @@ export function checkPayload(payload: unknown, type: string, maxBytes: number): 
       maxPayloadBytes: maxBytes,
     });
   }
-  return copy;
+  return text;
 }
 
 export interface CheckedSendOptions {

@@ -10,6 +10,10 @@ export interface JsonObject {
 }
 
 /** Why a value cannot be stored as JSON, with the path to the offending part. */
+// In 'check' mode nothing is built: these stand for every object and array walked.
+const EMPTY_OBJECT: JsonObject = Object.freeze({});
+const EMPTY_ITEMS: JsonValue[] = Object.freeze([]) as unknown as JsonValue[];
+
 export class NotJsonError extends Error {
   constructor(
     readonly path: string,
@@ -38,52 +42,81 @@ function describeKind(value: unknown): string {
  * object and array of the copy is frozen.
  */
 export function toJson(value: unknown, rootPath: string, freeze = false): JsonValue {
-  const ancestors = new Set<object>();
+  return walkJson(value, rootPath, freeze ? 'freeze' : 'copy');
+}
 
-  function copy(current: unknown, path: string): JsonValue {
+/**
+ * Throws the {@link NotJsonError} that {@link toJson} would, without copying:
+ * for a value that is about to be written out with `JSON.stringify`, which
+ * then makes the same changes (drops `undefined` properties, writes `-0` as `0`).
+ */
+export function assertJson(value: unknown, rootPath: string): void {
+  walkJson(value, rootPath, 'check');
+}
+
+function walkJson(value: unknown, rootPath: string, mode: 'check' | 'copy' | 'freeze'): JsonValue {
+  const ancestors = new Set<object>();
+  const build = mode !== 'check';
+  const freeze = mode === 'freeze';
+  // Keys from the root to the value being walked. The path text is only
+  // built for an error: building it for every field was most of a walk's cost.
+  const trail: Array<string | number> = [];
+  const fail = (problem: string, extra?: string | number): never => {
+    let path = rootPath;
+    for (const key of extra === undefined ? trail : [...trail, extra]) path += typeof key === 'number' ? `[${key}]` : `.${key}`;
+    throw new NotJsonError(path, problem);
+  };
+
+  function copy(current: unknown): JsonValue {
     switch (typeof current) {
       case 'string':
       case 'boolean':
         return current;
       case 'number':
-        if (!Number.isFinite(current)) throw new NotJsonError(path, describeKind(current));
+        if (!Number.isFinite(current)) fail(describeKind(current));
         return current === 0 ? 0 : current;
       case 'object': {
         if (current === null) return null;
-        if (ancestors.has(current)) throw new NotJsonError(path, 'refers back to an enclosing object (a cycle)');
+        if (ancestors.has(current)) fail('refers back to an enclosing object (a cycle)');
         ancestors.add(current);
         let result: JsonValue;
         if (Array.isArray(current)) {
-          const items: JsonValue[] = new Array<JsonValue>(current.length);
+          const items: JsonValue[] = build ? new Array<JsonValue>(current.length) : EMPTY_ITEMS;
           for (let i = 0; i < current.length; i++) {
             const item: unknown = current[i];
-            if (item === undefined) throw new NotJsonError(`${path}[${i}]`, 'is undefined (or a hole), which JSON cannot carry');
-            items[i] = copy(item, `${path}[${i}]`);
+            if (item === undefined) fail('is undefined (or a hole), which JSON cannot carry', i);
+            trail.push(i);
+            const json = copy(item);
+            trail.pop();
+            if (build) items[i] = json;
           }
           result = freeze ? Object.freeze(items) as JsonValue[] : items;
         } else {
           const proto: unknown = Object.getPrototypeOf(current);
-          if (proto !== Object.prototype && proto !== null) throw new NotJsonError(path, describeKind(current));
-          const out: JsonObject = {};
+          if (proto !== Object.prototype && proto !== null) fail(describeKind(current));
+          const out: JsonObject = build ? {} : EMPTY_OBJECT;
           for (const key of Object.keys(current)) {
             const field: unknown = (current as Record<string, unknown>)[key];
             if (field === undefined) continue;
             // Assigning it would replace the copy's prototype, and JSON patches refuse it.
-            if (key === '__proto__') throw new NotJsonError(`${path}.__proto__`, 'is a key that cannot be stored');
-            out[key] = copy(field, `${path}.${key}`);
+            if (key === '__proto__') fail('is a key that cannot be stored', key);
+            trail.push(key);
+            const json = copy(field);
+            trail.pop();
+            if (build) out[key] = json;
           }
-          if (Object.getOwnPropertySymbols(current).length > 0) throw new NotJsonError(path, 'has symbol keys, which JSON cannot carry');
+          if (Object.getOwnPropertySymbols(current).length > 0) fail('has symbol keys, which JSON cannot carry');
           result = freeze ? Object.freeze(out) : out;
         }
         ancestors.delete(current);
         return result;
       }
       default:
-        throw new NotJsonError(path, describeKind(current));
+        return fail(describeKind(current));
     }
   }
 
-  return copy(value, rootPath);
+  return copy(value);
 }
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {

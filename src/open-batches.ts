@@ -6,7 +6,7 @@
  */
 import { fromWire, type AsynxError } from './errors.js';
 import type { StoredEvent } from './event.js';
-import type { OpOutcome, ShardOp } from './protocol.js';
+import type { OpOutcome, ShardRequest } from './protocol.js';
 import type { ShardMetrics } from './shard-metrics.js';
 
 /** What a queued operation resolves with: a command's event, or a read's value. */
@@ -14,7 +14,7 @@ export type OpResult = unknown;
 
 /** One operation waiting in a shard's queue or in flight. */
 export interface QueuedOp {
-  readonly op: ShardOp;
+  readonly op: ShardRequest;
   readonly enqueuedAt: number;
   readonly resolve: (value: OpResult) => void;
   readonly reject: (error: AsynxError) => void;

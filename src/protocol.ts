@@ -35,6 +35,16 @@ export interface CommandOp {
   readonly metadata?: JsonObject;
 }
 
+/** A command as the main thread sends it: the payload is the JSON text checked at `send`. */
+export interface CommandRequest {
+  readonly kind: 'command';
+  readonly type: string;
+  readonly payloadJson: string;
+  readonly aggregateId: string;
+  readonly commandId?: string;
+  readonly metadata?: JsonObject;
+}
+
 export interface GetOp {
   readonly kind: 'get';
   readonly aggregateId: string;
@@ -113,6 +123,9 @@ export type ShardOp =
   | ReadCheckpointOp
   | SaveCheckpointOp;
 
+/** An operation as it crosses to a shard; the worker parses commands into {@link CommandOp}. */
+export type ShardRequest = Exclude<ShardOp, CommandOp> | CommandRequest;
+
 export interface CacheCounters {
   readonly hits: number;
   readonly misses: number;
@@ -154,7 +167,7 @@ export type OpOutcome =
 
 export type ShardTask =
   | { readonly kind: 'init'; readonly config: ShardConfig; readonly events: MessagePort }
-  | { readonly kind: 'batch'; readonly batchId: number; readonly ops: readonly ShardOp[] }
+  | { readonly kind: 'batch'; readonly batchId: number; readonly ops: readonly ShardRequest[] }
   | { readonly kind: 'close' };
 
 export type ShardReply =

@@ -17,7 +17,7 @@ import {
 import type { StoredEvent } from './event.js';
 import type { ResolvedOptions } from './options.js';
 import { OpenBatches, type OpResult, type QueuedOp } from './open-batches.js';
-import type { ShardConfig, ShardOp } from './protocol.js';
+import type { ShardConfig, ShardRequest } from './protocol.js';
 import { ShardMetrics } from './shard-metrics.js';
 import { ShardWorker, type BatchReply, type ShardNotice } from './shard-worker.js';
 
@@ -82,7 +82,7 @@ export class ShardHandle {
    * Queues an operation. Rejects at once with `QueueFullError` when the queue
    * is full (or waits for room with `onFull: 'wait'`).
    */
-  async enqueue(op: ShardOp, signal?: AbortSignal): Promise<OpResult> {
+  async enqueue(op: ShardRequest, signal?: AbortSignal): Promise<OpResult> {
     while (this.#queue.length >= this.#options.queueDepth) {
       if (this.#options.onFull === 'reject') {
         throw new QueueFullError(`shard ${this.index} has ${this.#queue.length} operations waiting (queueDepth ${this.#options.queueDepth})`, {

@@ -11,7 +11,7 @@ import { ShardCrashedError, describeThrown, fromWire, type AsynxError } from './
 import type { ResolvedOptions } from './options.js';
 import type { StoredEvent } from './event.js';
 import { decodeEvents } from './event-wire.js';
-import type { EncodedPage, HistoryPage, LogPage, OpOutcome, PortMessage, ShardConfig, ShardOp, ShardReply, ShardTask, SnapshotCorruptMessage } from './protocol.js';
+import type { EncodedPage, HistoryPage, LogPage, OpOutcome, PortMessage, ShardConfig, ShardRequest, ShardReply, ShardTask, SnapshotCorruptMessage } from './protocol.js';
 
 const WORKER_FILE = fileURLToPath(new URL('../workers/shard.js', import.meta.url));
 
@@ -25,7 +25,7 @@ function decodeNotice(message: PortMessage): ShardNotice {
 }
 
 /** Replaces the encoded pages of `history` and `read-log` outcomes by their events. */
-function decodePages(ops: readonly ShardOp[], outcomes: OpOutcome[]): void {
+function decodePages(ops: readonly ShardRequest[], outcomes: OpOutcome[]): void {
   for (let i = 0; i < ops.length; i++) {
     const kind = ops[i]!.kind;
     const outcome = outcomes[i];
@@ -110,7 +110,7 @@ export class ShardWorker {
    * watchdog stops it (the batch may have been committed); the next call
    * starts a replacement first.
    */
-  async run(batchId: number, ops: readonly ShardOp[]): Promise<BatchReply> {
+  async run(batchId: number, ops: readonly ShardRequest[]): Promise<BatchReply> {
     for (;;) {
       if (this.#broken !== undefined) throw this.#broken;
       if (this.#needsInit) {

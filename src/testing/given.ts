@@ -105,7 +105,7 @@ function execute(
   let json: JsonValue;
   let aggregateId: string;
   try {
-    json = checkPayload(payload, type, Number.POSITIVE_INFINITY);
+    json = JSON.parse(checkPayload(payload, type, Number.POSITIVE_INFINITY)) as JsonValue;
     let id: unknown;
     try {
       id = definition.aggregateId(json);
