@@ -111,6 +111,36 @@ describe('schema evolution', () => {
       await v2.close();
     }
   });
+
+  it('a durable subscription catching up over v1 events under a v2 domain gets upcast states, the same as history', async () => {
+    const dataDir = tempDir();
+    const v1 = await open({ domain: profileV1, dataDir, shards: 1 });
+    await v1.send('SetProfile', { id: 'ada', name: 'Ada', mail: 'ada@example.org' });
+    await v1.send('SetProfile', { id: 'bob', name: 'Bob', mail: 'bob@example.org' });
+    await v1.send('Rename', { id: 'ada', name: 'Ada L.' });
+    await v1.close();
+
+    const v2 = await open({ domain: profileV2, dataDir, shards: 1 });
+    try {
+      await v2.send('Rename', { id: 'bob', name: 'Robert' });
+      const seen: Array<[string, number, number, unknown, unknown]> = [];
+      v2.subscribe('*', (e) => void seen.push([e.aggregateId, e.version, e.schemaVersion, e.state, e.previousState]), { durable: 'profiles' });
+      await v2.drain();
+      expect(seen).toEqual([
+        ['ada', 1, 1, { name: 'Ada', email: 'ada@example.org' }, undefined],
+        ['bob', 1, 1, { name: 'Bob', email: 'bob@example.org' }, undefined],
+        ['ada', 2, 1, { name: 'Ada L.', email: 'ada@example.org' }, { name: 'Ada', email: 'ada@example.org' }],
+        ['bob', 2, 2, { name: 'Robert', email: 'bob@example.org' }, { name: 'Bob', email: 'bob@example.org' }],
+      ]);
+      const history = [...(await collect(v2.history('ada'))), ...(await collect(v2.history('bob')))];
+      const byKey = (e: { aggregateId: string; version: number }) => `${e.aggregateId}/${e.version}`;
+      expect(Object.fromEntries(seen.map(([id, version, , state]) => [`${id}/${version}`, state]))).toEqual(
+        Object.fromEntries(history.map((e) => [byKey(e), e.state])),
+      );
+    } finally {
+      await v2.close();
+    }
+  });
 });
 
 describe('the state cache', () => {

@@ -18,6 +18,9 @@ export interface CorruptSnapshot {
   readonly reason: string;
 }
 
+/** What upcasting a stored patch needs to know about its event. */
+export type UpcastSource = Pick<PatchRow, 'aggregate_id' | 'version' | 'name' | 'schema_version'>;
+
 export class AggregateLoader {
   readonly #store: ShardStore;
   readonly #cache: StateCache;
@@ -91,6 +94,11 @@ export class AggregateLoader {
     return applyShared(previous, this.#patchOf(row));
   }
 
+  /** As {@link applyRow}, for a patch the caller has already parsed. */
+  applyParsed(previous: JsonObject | undefined, patch: PatchOperation[], row: UpcastSource): JsonObject {
+    return applyShared(previous, this.#upcast(patch, row));
+  }
+
   /** The stored event `row` with its states rebuilt. */
   eventOf(row: EventRow): StoredEvent {
     const [event] = this.eventsBetween(row.aggregate_id, row.version, row.version);
@@ -120,7 +128,11 @@ export class AggregateLoader {
 
   /** The row's patch, upcast from its schema version to the domain's. */
   #patchOf(row: PatchRow): PatchOperation[] {
-    let patch = JSON.parse(row.patch) as PatchOperation[];
+    return this.#upcast(JSON.parse(row.patch) as PatchOperation[], row);
+  }
+
+  #upcast(stored: PatchOperation[], row: UpcastSource): PatchOperation[] {
+    let patch = stored;
     for (let from = row.schema_version; from < this.#domain.schemaVersion; from++) {
       const upcast = this.#domain.upcasters[from];
       if (upcast === undefined) continue;

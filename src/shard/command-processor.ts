@@ -44,7 +44,7 @@ export class CommandProcessor {
     this.#cache = cache;
     this.#domain = domain;
     this.#shard = settings.shard;
-    this.#log = new LogReader(store, loader, settings.shard);
+    this.#log = new LogReader(store, loader, settings.shard, domain.schemaVersion);
     this.#commands = new CommandRunner(store, loader, domain, settings, this.counters);
   }
 

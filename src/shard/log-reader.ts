@@ -6,6 +6,7 @@
  * their wire form (event-wire.ts): catch-up is the engine's hottest read.
  */
 import { StateColumn, encodeLogColumns } from '../event-wire.js';
+import type { PatchOperation } from '../domain.js';
 import type { JsonObject } from '../json.js';
 import type { EncodedPage } from '../protocol.js';
 import type { AggregateLoader } from './aggregate-loader.js';
@@ -19,6 +20,7 @@ export class LogReader {
   readonly #store: ShardStore;
   readonly #loader: AggregateLoader;
   readonly #shard: number;
+  readonly #schemaVersion: number;
   /**
    * Insertion-ordered, evicting the longest-unwritten entry: unlike the shard's
    * LRU cache, a read does not reorder it, which is a third of the cost of a
@@ -27,34 +29,39 @@ export class LogReader {
    */
   readonly #recent = new Map<string, CachedAggregate>();
 
-  constructor(store: ShardStore, loader: AggregateLoader, shard: number) {
+  constructor(store: ShardStore, loader: AggregateLoader, shard: number, schemaVersion: number) {
     this.#store = store;
     this.#loader = loader;
     this.#shard = shard;
+    this.#schemaVersion = schemaVersion;
   }
 
   /** Up to `limit` events after `afterPosition`, and the shard's last committed position. */
   read(afterPosition: number, limit: number): EncodedPage {
-    const rows = this.#store.logAfter(afterPosition, limit);
-    const scalars = this.#store.logColumnsAfter(afterPosition, limit);
+    const { scalars, patches: patchesJson } = this.#store.logPageAfter(afterPosition, limit);
+    const aggregateIds = JSON.parse(scalars.aggregateIds) as string[];
+    const versions = JSON.parse(scalars.versions) as number[];
+    const schemaVersions = JSON.parse(scalars.schemaVersions) as number[];
+    const patches = JSON.parse(patchesJson) as PatchOperation[][];
+    let names: string[] | undefined;
     const states = new StateColumn();
-    const positions: number[] = [];
-    for (const row of rows) {
-      const known = this.#recent.get(row.aggregate_id);
+    for (let i = 0; i < aggregateIds.length; i++) {
+      const aggregateId = aggregateIds[i]!;
+      const version = versions[i]!;
+      const schemaVersion = schemaVersions[i]!;
+      const known = this.#recent.get(aggregateId);
       const previous: JsonObject | undefined =
-        row.version === 1
+        version === 1
           ? undefined
-          : known !== undefined && known.version === row.version - 1
+          : known !== undefined && known.version === version - 1
             ? known.state
-            : this.#loader.stateAt(row.aggregate_id, row.version - 1);
-      const state = this.#loader.applyRow(previous, row);
-      this.#remember(row.aggregate_id, { state, version: row.version });
+            : this.#loader.stateAt(aggregateId, version - 1);
+      // Names are only needed by upcasters, so they are parsed only for older events.
+      if (schemaVersion !== this.#schemaVersion) names ??= JSON.parse(scalars.names) as string[];
+      const source = { aggregate_id: aggregateId, version, schema_version: schemaVersion, name: names?.[i] ?? '' };
+      const state = this.#loader.applyParsed(previous, patches[i]!, source);
+      this.#remember(aggregateId, { state, version });
       states.push(state, previous);
-      positions.push(row.position);
-    }
-    // Both reads run in this thread with no commit between them; this guards the column order SQLite was relied on for.
-    if (JSON.stringify(positions) !== scalars.positions) {
-      throw new Error(`shard ${this.#shard}: the log's columns after position ${afterPosition} did not line up with its rows`);
     }
     return { events: encodeLogColumns(this.#shard, scalars, states), head: this.#store.headPosition() };
   }

@@ -31,6 +31,11 @@ export type PatchRow = Pick<EventRow, 'position' | 'aggregate_id' | 'version' | 
 /** Columns of a log page as SQLite writes them, each the JSON text of an array; metadata items are JSON objects or null. */
 const LOG_COLUMNS = ['event_id', 'aggregate_id', 'name', 'version', 'schema_version', 'occurred_at', 'position', 'command_id', 'json(metadata)'];
 
+export interface LogPageColumns {
+  readonly scalars: ScalarColumnsJson;
+  readonly patches: string;
+}
+
 export interface SnapshotRow {
   readonly version: number;
   readonly schema_version: number;
@@ -80,8 +85,7 @@ export class ShardStore {
   #snapshot: Statement<[string], SnapshotRow>;
   #insertEvent: Statement<[string, string, number, string, number, string, string, string | null, string | null, string | null]>;
   #byCommandId: Statement<[string, string], EventRow>;
-  #logAfter: Statement<[number, number], unknown[]>;
-  #logColumnsAfter: Statement<[number, number], string[]>;
+  #logPage: Statement<[number, number], string[]>;
   #headPosition: Statement<[], { position: number | null }>;
   #checkpoint: Statement<[string], { position: number }>;
   #saveCheckpoint: Statement<[string, number]>;
@@ -118,17 +122,12 @@ export class ShardStore {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.#byCommandId = db.prepare('SELECT * FROM events WHERE aggregate_id = ? AND command_id = ?');
-    // Raw rows: building the row objects in JavaScript costs half of letting the driver do it.
-    this.#logAfter = db
-      .prepare<[number, number], unknown[]>(
-        'SELECT position, aggregate_id, version, name, schema_version, patch FROM events WHERE position > ? ORDER BY position LIMIT ?',
-      )
-      .raw(true);
-    // The same rows' other columns as JSON arrays built by SQLite: one string per column instead of one per value.
+    // A log page as one JSON array per column, built by SQLite: a handful of strings
+    // per page instead of one per value, which is what reading rows costs.
     // The subquery's LIMIT keeps it from being flattened, so the aggregates see its rows in position order.
-    this.#logColumnsAfter = db
+    this.#logPage = db
       .prepare<[number, number], string[]>(
-        `SELECT ${LOG_COLUMNS.map((c) => `json_group_array(${c})`).join(', ')}
+        `SELECT ${LOG_COLUMNS.map((c) => `json_group_array(${c})`).join(', ')}, '[' || coalesce(group_concat(patch, ','), '') || ']'
          FROM (SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?)`,
       )
       .raw(true);
@@ -181,23 +180,17 @@ export class ShardStore {
     return this.#hasEvents.get(aggregateId) !== undefined;
   }
 
-  /** Up to `limit` events after `position`, in position order, with the columns needed to rebuild their states. */
-  logAfter(position: number, limit: number): PatchRow[] {
-    return this.#logAfter.all(position, limit).map((r) => ({
-      position: r[0] as number,
-      aggregate_id: r[1] as string,
-      version: r[2] as number,
-      name: r[3] as string,
-      schema_version: r[4] as number,
-      patch: r[5] as string,
-    }));
-  }
-
-  /** For the same range as {@link logAfter}: each of {@link LOG_COLUMNS} as the JSON text of an array. */
-  logColumnsAfter(position: number, limit: number): ScalarColumnsJson {
-    const [ids, aggregateIds, names, versions, schemaVersions, occurredAt, positions, commandIds, metadata] =
-      this.#logColumnsAfter.get(position, limit)!;
-    return { ids, aggregateIds, names, versions, schemaVersions, occurredAt, positions, commandIds, metadata } as ScalarColumnsJson;
+  /**
+   * Up to `limit` events after `position`, in position (commit) order: each of
+   * {@link LOG_COLUMNS} as the JSON text of an array, and the events' patches
+   * as the JSON text of an array of patches.
+   */
+  logPageAfter(position: number, limit: number): LogPageColumns {
+    const [ids, aggregateIds, names, versions, schemaVersions, occurredAt, positions, commandIds, metadata, patches] = this.#logPage.get(
+      position,
+      limit,
+    )!;
+    return { scalars: { ids, aggregateIds, names, versions, schemaVersions, occurredAt, positions, commandIds, metadata } as ScalarColumnsJson, patches: patches! };
   }
 
   /** The position of the last event ever committed (0 for none). */
