@@ -7,7 +7,8 @@
  * aggregate in version order; a crash costs re-delivery, never a gap.
  */
 import type { StoredEvent } from './event.js';
-import type { CheckpointState, LogPage, ShardRequest } from './protocol.js';
+import { RecentVersions, STREAM_MEMORY, decodeEvents, type ReceivedStates } from './event-wire.js';
+import type { CheckpointState, EncodedPage, ShardRequest } from './protocol.js';
 import { PositionTracker } from './position-tracker.js';
 import { Subscription, type SubscriptionHooks, type SubscriptionSettings } from './subscription.js';
 
@@ -38,7 +39,12 @@ class ShardCursor {
   tracker = new PositionTracker(0);
   persisted = 0;
   head = 0;
+  /** States kept from earlier catch-up pages, which later pages refer to; dropped once live. */
+  received: ReceivedStates | undefined = new RecentVersions(STREAM_MEMORY);
 }
+
+/** Catch-up streams of this process, numbered so a shard can tell them apart. */
+let streams = 0;
 
 export class DurableSubscription extends Subscription {
   readonly durableName: string;
@@ -123,20 +129,25 @@ export class DurableSubscription extends Subscription {
     cursor.persisted = start;
     cursor.head = state.head;
     cursor.tracker = new PositionTracker(start);
-    const read = (afterPosition: number) => this.#io.run(shard, { kind: 'read-log', afterPosition, limit: PAGE }) as Promise<LogPage>;
+    const stream = ++streams;
+    const read = (afterPosition: number) =>
+      this.#io.run(shard, { kind: 'read-log', afterPosition, limit: PAGE, stream }) as Promise<EncodedPage>;
     let next = read(start);
     while (this.active) {
       const page = await next;
-      const full = page.events.length === PAGE;
+      // Pages are decoded in the order they were read: later pages refer to states kept from earlier ones.
+      const events = decodeEvents(page.events, cursor.received);
+      const full = events.length === PAGE;
       // Read ahead: the shard reads the next page while this one is handed out.
-      if (full) next = read(page.events[PAGE - 1]!.position);
-      cursor.head = Math.max(cursor.head, page.head);
-      for (const event of page.events) if (this.#hand(cursor, event)) this.#io.countDelivery();
+      if (full) next = read(events[PAGE - 1]!.position);
+      cursor.head = Math.max(cursor.head, page.head ?? 0);
+      for (const event of events) if (this.#hand(cursor, event)) this.#io.countDelivery();
       if (!full) break;
       await this.whenPendingBelow(WINDOW);
     }
     // Everything committed before the last read is handed; what came later is held. Switch over.
     cursor.live = true;
+    cursor.received = undefined;
     for (const event of cursor.held.splice(0)) if (this.#hand(cursor, event)) this.#io.countDelivery();
   }
 }

@@ -30,9 +30,47 @@ interface EventColumns {
   readonly commandIds: Array<string | null> | null;
   readonly metadata: Array<JsonObject | null> | null;
   readonly states: JsonObject[];
-  /** The previous state: an index into `states`, the state itself, or `null` for none. */
+  /**
+   * The previous state: an index into `states`, the state itself, `null` for
+   * none, or {@link FROM_EARLIER_PAGE}.
+   */
   readonly previous: Array<number | JsonObject | null>;
 }
+
+/**
+ * In `previous`: the state the receiver kept from an earlier page of the same
+ * catch-up stream (see {@link RecentVersions}).
+ */
+const FROM_EARLIER_PAGE = -1;
+
+/**
+ * The latest version of recently seen aggregates, bounded, evicting the one
+ * seen longest ago. Both ends of a catch-up stream keep one and record the
+ * same events in the same order, so the sender knows exactly which previous
+ * states the receiver still holds and sends those as a reference: in a
+ * rebuild, nearly every event's previous state is an earlier page's state.
+ */
+export class RecentVersions<V extends { readonly version: number }> {
+  readonly #entries = new Map<string, V>();
+  readonly #capacity: number;
+
+  constructor(capacity: number) {
+    this.#capacity = capacity;
+  }
+
+  get(aggregateId: string): V | undefined {
+    return this.#entries.get(aggregateId);
+  }
+
+  record(aggregateId: string, entry: V): void {
+    this.#entries.delete(aggregateId);
+    this.#entries.set(aggregateId, entry);
+    if (this.#entries.size > this.#capacity) this.#entries.delete(this.#entries.keys().next().value as string);
+  }
+}
+
+/** Aggregates each end of a catch-up stream remembers. */
+export const STREAM_MEMORY = 10_000;
 
 /** The scalar columns of {@link EventColumns}, each already the JSON text of its array. */
 export type ScalarColumnsJson = Readonly<Record<Exclude<keyof EventColumns, 'shard' | 'states' | 'previous'>, string>>;
@@ -43,8 +81,11 @@ export class StateColumn {
   readonly previous: Array<number | JsonObject | null> = [];
   readonly #indexOf = new Map<object, number>();
 
-  push(state: JsonObject, previous: JsonObject | undefined): void {
-    this.previous.push(previous === undefined ? null : (this.#indexOf.get(previous) ?? previous));
+  /** `receiverHasPrevious`: the receiver kept `previous` from an earlier page of the stream. */
+  push(state: JsonObject, previous: JsonObject | undefined, receiverHasPrevious = false): void {
+    this.previous.push(
+      previous === undefined ? null : (this.#indexOf.get(previous) ?? (receiverHasPrevious ? FROM_EARLIER_PAGE : previous)),
+    );
     this.#indexOf.set(state, this.states.length);
     this.states.push(state);
   }
@@ -101,12 +142,23 @@ export function encodeLogColumns(shard: number, scalars: ScalarColumnsJson, stat
   return text as EncodedEvents;
 }
 
-export function decodeEvents(encoded: EncodedEvents): StoredEvent[] {
+/** What the receiving end of a catch-up stream keeps: see {@link RecentVersions}. */
+export type ReceivedStates = RecentVersions<{ readonly version: number; readonly state: JsonObject }>;
+
+/** `received`: for a page of a catch-up stream, the states kept from its earlier pages (updated here). */
+export function decodeEvents(encoded: EncodedEvents, received?: ReceivedStates): StoredEvent[] {
   const c = JSON.parse(encoded) as EventColumns;
   const n = c.ids.length;
   const events = new Array<StoredEvent>(n);
   for (let i = 0; i < n; i++) {
-    const previous = c.previous[i]!;
+    let previous = c.previous[i]!;
+    if (previous === FROM_EARLIER_PAGE) {
+      const kept = received?.get(c.aggregateIds[i]!);
+      if (kept === undefined || kept.version !== c.versions[i]! - 1) {
+        throw new Error(`catch-up page refers to a state of ${c.aggregateIds[i]} v${c.versions[i]! - 1} that this end did not keep`);
+      }
+      previous = kept.state;
+    }
     const event: { -readonly [K in keyof StoredEvent]: StoredEvent[K] } = {
       id: c.ids[i]!,
       aggregateId: c.aggregateIds[i]!,
@@ -124,6 +176,7 @@ export function decodeEvents(encoded: EncodedEvents): StoredEvent[] {
     const metadata = c.metadata?.[i];
     if (metadata !== undefined && metadata !== null) event.metadata = metadata;
     events[i] = event;
+    received?.record(event.aggregateId, { version: event.version, state: event.state });
   }
   return events;
 }

@@ -6,7 +6,8 @@
 import type { StoredEvent } from './event.js';
 import type { HistoryRange } from './input-checks.js';
 import type { JsonObject } from './json.js';
-import type { HistoryPage } from './protocol.js';
+import { decodeEvents } from './event-wire.js';
+import type { EncodedPage } from './protocol.js';
 import type { ShardHandle } from './shard-handle.js';
 
 /** Events per page. */
@@ -23,12 +24,13 @@ export async function* readHistory<S extends object>(shard: ShardHandle, aggrega
       from,
       to: Math.min(to, from + HISTORY_PAGE - 1),
       ...(base === undefined ? {} : { base }),
-    })) as HistoryPage;
+    })) as EncodedPage;
+    const events = decodeEvents(page.events);
     // Pin the end on the first page, so a busy stream still ends.
-    to = Math.min(to, page.latestVersion);
-    if (page.events.length === 0) return;
-    for (const event of page.events) yield event as unknown as StoredEvent<S>;
-    const last = page.events[page.events.length - 1]!;
+    to = Math.min(to, page.latestVersion ?? 0);
+    if (events.length === 0) return;
+    for (const event of events) yield event as unknown as StoredEvent<S>;
+    const last = events[events.length - 1]!;
     base = last.state;
     from = last.version + 1;
   }

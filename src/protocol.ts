@@ -91,6 +91,11 @@ export interface ReadLogOp {
   readonly kind: 'read-log';
   readonly afterPosition: number;
   readonly limit: number;
+  /**
+   * Names a catch-up reading page after page: the reply then refers to
+   * states the reader kept from the stream's earlier pages (event-wire.ts).
+   */
+  readonly stream?: number;
 }
 
 /** A durable subscription's saved position and the shard's head position. */

@@ -11,7 +11,7 @@ import { ShardCrashedError, describeThrown, fromWire, type AsynxError } from './
 import type { ResolvedOptions } from './options.js';
 import type { StoredEvent } from './event.js';
 import { decodeEvents } from './event-wire.js';
-import type { EncodedPage, HistoryPage, LogPage, OpOutcome, PortMessage, ShardConfig, ShardRequest, ShardReply, ShardTask, SnapshotCorruptMessage } from './protocol.js';
+import type { PortMessage, ShardConfig, ShardRequest, ShardReply, ShardTask, SnapshotCorruptMessage } from './protocol.js';
 
 const WORKER_FILE = fileURLToPath(new URL('../workers/shard.js', import.meta.url));
 
@@ -22,19 +22,6 @@ export type ShardNotice = { readonly kind: 'events'; readonly batchId: number; r
 
 function decodeNotice(message: PortMessage): ShardNotice {
   return message.kind === 'events' ? { kind: 'events', batchId: message.batchId, events: decodeEvents(message.events) } : message;
-}
-
-/** Replaces the encoded pages of `history` and `read-log` outcomes by their events. */
-function decodePages(ops: readonly ShardRequest[], outcomes: OpOutcome[]): void {
-  for (let i = 0; i < ops.length; i++) {
-    const kind = ops[i]!.kind;
-    const outcome = outcomes[i];
-    if ((kind !== 'history' && kind !== 'read-log') || outcome?.kind !== 'value') continue;
-    const page = outcome.value as EncodedPage;
-    const events = decodeEvents(page.events);
-    const value: HistoryPage | LogPage = kind === 'history' ? { events, latestVersion: page.latestVersion ?? 0 } : { events, head: page.head ?? 0 };
-    outcomes[i] = { kind: 'value', value };
-  }
 }
 
 export class ShardWorker {
@@ -142,10 +129,7 @@ export class ShardWorker {
       } finally {
         clearTimeout(timer);
       }
-      if (reply.kind === 'batch-done') {
-        decodePages(ops, reply.outcomes);
-        return reply;
-      }
+      if (reply.kind === 'batch-done') return reply;
       if (reply.kind !== 'not-initialised') throw new Error(`unexpected reply ${reply.kind} to a batch`);
       // The worker was replaced between tasks: start it again and retry the same batch.
       this.#needsInit = true;

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import type { StoredEvent } from '../dist/src/index.js';
-import { decodeEvents, encodeEvents } from '../dist/src/event-wire.js';
+import { RecentVersions, decodeEvents, encodeEvents, type ReceivedStates } from '../dist/src/event-wire.js';
 import type { EncodedPage, ShardOp } from '../dist/src/protocol.js';
 import { AggregateLoader } from '../dist/src/shard/aggregate-loader.js';
 import { CommandProcessor } from '../dist/src/shard/command-processor.js';
@@ -107,6 +107,26 @@ describe('events on the wire between a shard and the main thread', () => {
       expect(page.head).toBe(5);
       expect(decodeEvents(page.events)).toEqual(published.slice(after, after + limit));
     }
+
+    // A catch-up stream, one event per page: every previous state after the first page is a reference.
+    const received: ReceivedStates = new RecentVersions(100);
+    const streamed: StoredEvent[] = [];
+    for (let after = 0; after < 5; after++) {
+      const [outcome] = processor.run([{ kind: 'read-log', afterPosition: after, limit: 1, stream: 7 }], () => undefined);
+      const page = (outcome as { value: EncodedPage }).value;
+      streamed.push(...decodeEvents(page.events, received));
+    }
+    expect(streamed).toEqual(published);
+    expect(streamed[3]!.previousState).toBe(streamed[1]!.state);
+    expect(streamed[4]!.previousState).toBe(streamed[2]!.state);
+
+    // A receiver that did not keep what the stream refers to is told so, instead of getting a wrong previous state.
+    const [first] = processor.run([{ kind: 'read-log', afterPosition: 0, limit: 4, stream: 8 }], () => undefined);
+    expect(decodeEvents((first as { value: EncodedPage }).value.events, new RecentVersions(100))).toHaveLength(4);
+    const [second] = processor.run([{ kind: 'read-log', afterPosition: 4, limit: 1, stream: 8 }], () => undefined);
+    expect(() => decodeEvents((second as { value: EncodedPage }).value.events, new RecentVersions(100))).toThrow(
+      /refers to a state of a v2 that this end did not keep/,
+    );
     store.close();
   });
 });

@@ -113,7 +113,7 @@ export class CommandProcessor {
             break;
           case 'read-log':
             commit();
-            outcomes[i] = { kind: 'value', value: this.#log.read(op.afterPosition, op.limit) };
+            outcomes[i] = { kind: 'value', value: this.#log.read(op.afterPosition, op.limit, op.stream) };
             break;
           case 'read-checkpoint':
             commit();

@@ -5,7 +5,7 @@
  * and the next event is one patch away instead of a replay. Pages leave in
  * their wire form (event-wire.ts): catch-up is the engine's hottest read.
  */
-import { StateColumn, encodeLogColumns } from '../event-wire.js';
+import { RecentVersions, STREAM_MEMORY, StateColumn, encodeLogColumns } from '../event-wire.js';
 import type { PatchOperation } from '../domain.js';
 import type { JsonObject } from '../json.js';
 import type { EncodedPage } from '../protocol.js';
@@ -15,6 +15,8 @@ import type { CachedAggregate } from './state-cache.js';
 
 /** Aggregates whose latest state the reader remembers between pages. */
 const REMEMBERED_AGGREGATES = 10_000;
+/** Catch-up streams followed at once; a stream beyond that just gets every previous state in full. */
+const FOLLOWED_STREAMS = 16;
 
 export class LogReader {
   readonly #store: ShardStore;
@@ -28,6 +30,8 @@ export class LogReader {
    * version is the one right before the row's.
    */
   readonly #recent = new Map<string, CachedAggregate>();
+  /** Per catch-up stream, what its receiver kept from earlier pages (the same bookkeeping as the receiver's). */
+  readonly #streams = new Map<number, RecentVersions<{ readonly version: number }>>();
 
   constructor(store: ShardStore, loader: AggregateLoader, shard: number, schemaVersion: number) {
     this.#store = store;
@@ -37,7 +41,8 @@ export class LogReader {
   }
 
   /** Up to `limit` events after `afterPosition`, and the shard's last committed position. */
-  read(afterPosition: number, limit: number): EncodedPage {
+  read(afterPosition: number, limit: number, stream?: number): EncodedPage {
+    const receiver = stream === undefined ? undefined : this.#follow(stream);
     const { scalars, patches: patchesJson } = this.#store.logPageAfter(afterPosition, limit);
     const aggregateIds = JSON.parse(scalars.aggregateIds) as string[];
     const versions = JSON.parse(scalars.versions) as number[];
@@ -61,9 +66,22 @@ export class LogReader {
       const source = { aggregate_id: aggregateId, version, schema_version: schemaVersion, name: names?.[i] ?? '' };
       const state = this.#loader.applyParsed(previous, patches[i]!, source);
       this.#remember(aggregateId, { state, version });
-      states.push(state, previous);
+      states.push(state, previous, previous !== undefined && receiver?.get(aggregateId)?.version === version - 1);
+      receiver?.record(aggregateId, { version });
     }
+    // A short page ends the catch-up: the receiver reads no further.
+    if (stream !== undefined && aggregateIds.length < limit) this.#streams.delete(stream);
     return { events: encodeLogColumns(this.#shard, scalars, states), head: this.#store.headPosition() };
+  }
+
+  #follow(stream: number): RecentVersions<{ readonly version: number }> {
+    let receiver = this.#streams.get(stream);
+    if (receiver === undefined) {
+      receiver = new RecentVersions(STREAM_MEMORY);
+      this.#streams.set(stream, receiver);
+      if (this.#streams.size > FOLLOWED_STREAMS) this.#streams.delete(this.#streams.keys().next().value as number);
+    }
+    return receiver;
   }
 
   #remember(aggregateId: string, entry: CachedAggregate): void {
