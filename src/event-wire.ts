@@ -44,8 +44,7 @@ interface EventColumns {
 const FROM_EARLIER_PAGE = -1;
 
 /**
- * The latest version of recently seen aggregates, bounded, evicting the one
- * seen longest ago. Both ends of a catch-up stream keep one and record the
+ * The latest version of recently seen aggregates, bounded. Both ends of a catch-up stream keep one and record the
  * same events in the same order, so the sender knows exactly which previous
  * states the receiver still holds and sends those as a reference: in a
  * rebuild, nearly every event's previous state is an earlier page's state.
@@ -62,10 +61,21 @@ export class RecentVersions<V extends { readonly version: number }> {
     return this.#entries.get(aggregateId);
   }
 
+  /**
+   * Sets the entry as the most recent; past capacity, the least recently
+   * recorded one is dropped. Recency, not first insertion, is what keeps a
+   * sender that started recording late (a restarted worker) from ever
+   * holding an entry its receiver dropped: both then hold the latest
+   * records, the sender fewer of them.
+   */
   record(aggregateId: string, entry: V): void {
     this.#entries.delete(aggregateId);
     this.#entries.set(aggregateId, entry);
     if (this.#entries.size > this.#capacity) this.#entries.delete(this.#entries.keys().next().value as string);
+  }
+
+  forget(aggregateId: string): void {
+    this.#entries.delete(aggregateId);
   }
 }
 

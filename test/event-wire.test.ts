@@ -79,6 +79,33 @@ describe('events on the wire between a shard and the main thread', () => {
     expect('previousState' in one!).toBe(true);
   });
 
+  it('a sender that starts recording late (a restarted worker) never holds a version its receiver dropped', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 12 }), { minLength: 1, maxLength: 200 }),
+        fc.integer({ min: 0, max: 200 }),
+        fc.integer({ min: 1, max: 8 }),
+        (aggregates, restartAt, capacity) => {
+          const receiver = new RecentVersions<{ version: number }>(capacity);
+          let sender = new RecentVersions<{ version: number }>(capacity);
+          const versions = new Map<number, number>();
+          aggregates.forEach((aggregate, i) => {
+            if (i === restartAt) sender = new RecentVersions(capacity);
+            const id = `agg-${aggregate}`;
+            const version = (versions.get(aggregate) ?? 0) + 1;
+            versions.set(aggregate, version);
+            // What the sender would refer to must be what the receiver has.
+            const claimed = sender.get(id);
+            if (claimed !== undefined) expect(receiver.get(id)).toEqual(claimed);
+            sender.record(id, { version });
+            receiver.record(id, { version });
+          });
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('decodes an empty page to no events', () => {
     expect(decodeEvents(encodeEvents([]))).toEqual([]);
   });

@@ -24,14 +24,17 @@ export class LogReader {
   readonly #shard: number;
   readonly #schemaVersion: number;
   /**
-   * Insertion-ordered, evicting the longest-unwritten entry: unlike the shard's
-   * LRU cache, a read does not reorder it, which is a third of the cost of a
-   * page. Any eviction order is correct, since an entry is used only when its
+   * The latest state of recently read aggregates, for reads outside a stream.
+   * Any eviction order is correct, since an entry is used only when its
    * version is the one right before the row's.
    */
-  readonly #recent = new Map<string, CachedAggregate>();
-  /** Per catch-up stream, what its receiver kept from earlier pages (the same bookkeeping as the receiver's). */
-  readonly #streams = new Map<number, RecentVersions<{ readonly version: number }>>();
+  readonly #recent = new RecentVersions<CachedAggregate>(REMEMBERED_AGGREGATES);
+  /**
+   * Per catch-up stream, the same record as its receiver keeps (see
+   * event-wire.ts), with the states: it is also that stream's memory of
+   * recent states, so one record is kept per event instead of two.
+   */
+  readonly #streams = new Map<number, RecentVersions<CachedAggregate>>();
 
   constructor(store: ShardStore, loader: AggregateLoader, shard: number, schemaVersion: number) {
     this.#store = store;
@@ -43,6 +46,7 @@ export class LogReader {
   /** Up to `limit` events after `afterPosition`, and the shard's last committed position. */
   read(afterPosition: number, limit: number, stream?: number): EncodedPage {
     const receiver = stream === undefined ? undefined : this.#follow(stream);
+    const memory = receiver ?? this.#recent;
     const { scalars, patches: patchesJson } = this.#store.logPageAfter(afterPosition, limit);
     const aggregateIds = JSON.parse(scalars.aggregateIds) as string[];
     const versions = JSON.parse(scalars.versions) as number[];
@@ -54,27 +58,24 @@ export class LogReader {
       const aggregateId = aggregateIds[i]!;
       const version = versions[i]!;
       const schemaVersion = schemaVersions[i]!;
-      const known = this.#recent.get(aggregateId);
+      const known = memory.get(aggregateId);
+      const kept = known !== undefined && known.version === version - 1;
       const previous: JsonObject | undefined =
-        version === 1
-          ? undefined
-          : known !== undefined && known.version === version - 1
-            ? known.state
-            : this.#loader.stateAt(aggregateId, version - 1);
+        version === 1 ? undefined : kept ? known.state : this.#loader.stateAt(aggregateId, version - 1);
       // Names are only needed by upcasters, so they are parsed only for older events.
       if (schemaVersion !== this.#schemaVersion) names ??= JSON.parse(scalars.names) as string[];
       const source = { aggregate_id: aggregateId, version, schema_version: schemaVersion, name: names?.[i] ?? '' };
       const state = this.#loader.applyParsed(previous, patches[i]!, source);
-      this.#remember(aggregateId, { state, version });
-      states.push(state, previous, previous !== undefined && receiver?.get(aggregateId)?.version === version - 1);
-      receiver?.record(aggregateId, { version });
+      // What the stream's record holds, its receiver holds too.
+      states.push(state, previous, receiver !== undefined && previous !== undefined && kept);
+      memory.record(aggregateId, { state, version });
     }
     // A short page ends the catch-up: the receiver reads no further.
     if (stream !== undefined && aggregateIds.length < limit) this.#streams.delete(stream);
     return { events: encodeLogColumns(this.#shard, scalars, states), head: this.#store.headPosition() };
   }
 
-  #follow(stream: number): RecentVersions<{ readonly version: number }> {
+  #follow(stream: number): RecentVersions<CachedAggregate> {
     let receiver = this.#streams.get(stream);
     if (receiver === undefined) {
       receiver = new RecentVersions(STREAM_MEMORY);
@@ -84,14 +85,8 @@ export class LogReader {
     return receiver;
   }
 
-  #remember(aggregateId: string, entry: CachedAggregate): void {
-    this.#recent.delete(aggregateId);
-    this.#recent.set(aggregateId, entry);
-    if (this.#recent.size > REMEMBERED_AGGREGATES) this.#recent.delete(this.#recent.keys().next().value as string);
-  }
-
   /** Forgets remembered states, after an aggregate was erased. */
   forget(aggregateId: string): void {
-    this.#recent.delete(aggregateId);
+    this.#recent.forget(aggregateId);
   }
 }
