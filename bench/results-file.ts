@@ -82,6 +82,8 @@ export interface RunRecord {
   readonly startedAt: Date;
   readonly command: string;
   readonly quick: boolean;
+  /** The scenario filters given, empty for every scenario. */
+  readonly scenarios: readonly string[];
   readonly machine: MachineInfo;
   /** Cores' worth of CPU the machine gave, before and after the run (see parallel-capacity.ts). */
   readonly capacity: ParallelCapacity;
@@ -112,7 +114,7 @@ async function exists(file: string): Promise<boolean> {
 export function formatRecord(record: RunRecord): string {
   const m = record.machine;
   const lines = [
-    `## ${record.startedAt.toISOString()} (${record.quick ? 'quick' : 'full'} run)`,
+    `## ${record.startedAt.toISOString()} (${record.quick ? 'quick' : 'full'} run${record.scenarios.length > 0 ? ` of ${record.scenarios.join(', ')}` : ''})`,
     '',
     `- Command: \`${record.command}\``,
     `- Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.platform}; Node ${m.node}`,

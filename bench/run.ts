@@ -30,7 +30,8 @@ const USAGE = `usage: npm run bench -- [scenario…] [--shards 1,2,4] [--quick] 
   --shards      shard counts to measure (default 1,2,4)
   --quick       smaller counts: the whole run takes under two minutes on 2 cores
   --json        print one JSON object per result instead of the table
-  --no-record   leave bench/RESULTS.md and bench/scaling.svg alone
+  --no-record   leave bench/RESULTS.md and bench/scaling.svg alone (a run
+                filtered by scenario records RESULTS.md only)
   --peers       also run the Emmett baseline; installs bench/peers first
                 (npm, --legacy-peer-deps; builds sqlite3 from source)`;
 
@@ -167,6 +168,7 @@ async function main(): Promise<number> {
       startedAt,
       command: commandLine(argv),
       quick: options.quick,
+      scenarios: options.filters,
       machine,
       capacity,
       durationSeconds: (performance.now() - began) / 1000,
@@ -174,7 +176,11 @@ async function main(): Promise<number> {
       targets,
       failures,
     });
-    const chart = scalingChart(results, `${startedAt.toISOString().slice(0, 10)}, ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}${options.quick ? ', quick run' : ''}`);
+    // A run of some scenarios only would replace the chart of every scenario with a partial one.
+    const chart =
+      options.filters.length > 0
+        ? undefined
+        : scalingChart(results, `${startedAt.toISOString().slice(0, 10)}, ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}${options.quick ? ', quick run' : ''}`);
     const chartFile = fileURLToPath(new URL('scaling.svg', BENCH_SOURCE_DIR));
     if (chart !== undefined) await writeFile(chartFile, chart);
     process.stderr.write(`recorded in ${relative(process.cwd(), resultsFile)}${chart === undefined ? '' : ` and ${relative(process.cwd(), chartFile)}`}\n`);
