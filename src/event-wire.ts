@@ -81,6 +81,15 @@ export class RecentVersions<V extends { readonly version: number }> {
 
 /** Aggregates each end of a catch-up stream remembers. */
 export const STREAM_MEMORY = 10_000;
+/**
+ * Aggregates each end of a shard's event port remembers: enough for an
+ * aggregate's next command to come a few batches later under heavy load,
+ * small enough to cost the main thread little memory per shard.
+ */
+export const PORT_MEMORY = 4_096;
+
+/** What the sending end keeps: versions only, the receiver holds the states. */
+export type SentVersions = RecentVersions<{ readonly version: number }>;
 
 /** The scalar columns of {@link EventColumns}, each already the JSON text of its array. */
 export type ScalarColumnsJson = Readonly<Record<Exclude<keyof EventColumns, 'shard' | 'states' | 'previous'>, string>>;
@@ -101,8 +110,12 @@ export class StateColumn {
   }
 }
 
-/** Events of one shard, as built by that shard's command processor. */
-export function encodeEvents(events: readonly StoredEvent[]): EncodedEvents {
+/**
+ * Events of one shard, as built by that shard's command processor. With
+ * `sent`, the record of what this stream's receiver kept (updated here),
+ * previous states it holds go as references.
+ */
+export function encodeEvents(events: readonly StoredEvent[], sent?: SentVersions): EncodedEvents {
   const n = events.length;
   const ids: string[] = [];
   const aggregateIds: string[] = [];
@@ -123,7 +136,9 @@ export function encodeEvents(events: readonly StoredEvent[]): EncodedEvents {
     schemaVersions.push(event.schemaVersion);
     occurredAt.push(event.occurredAt);
     positions.push(event.position);
-    states.push(event.state, event.previousState);
+    const previousKept = sent !== undefined && event.previousState !== undefined && sent.get(event.aggregateId)?.version === event.version - 1;
+    states.push(event.state, event.previousState, previousKept);
+    sent?.record(event.aggregateId, { version: event.version });
     if (event.commandId !== undefined) (commandIds ??= new Array<string | null>(n).fill(null))[i] = event.commandId;
     if (event.metadata !== undefined) (metadata ??= new Array<JsonObject | null>(n).fill(null))[i] = event.metadata;
   }
