@@ -49,14 +49,9 @@ export class AggregateLoader {
     // Most misses are new aggregates: one probe instead of a snapshot lookup and an events read.
     if (!this.#store.hasEvents(aggregateId)) return undefined;
     const base = this.#snapshotAtOrBefore(aggregateId, Number.MAX_SAFE_INTEGER);
-    let state = base?.state;
-    let version = base?.version ?? 0;
-    let migrated = base?.outdated === true;
-    for (const row of this.#store.eventsAfter(aggregateId, version)) {
-      state = applyInPlace(state ?? {}, this.#patchOf(row));
-      version = row.version;
-      if (row.schema_version !== this.#domain.schemaVersion) migrated = true;
-    }
+    const replayed = this.#replay(aggregateId, base?.state, base?.version ?? 0, Number.MAX_SAFE_INTEGER);
+    const { state, version } = replayed;
+    const migrated = base?.outdated === true || replayed.migrated;
     if (state === undefined) return undefined;
     const loaded: CachedAggregate = migrated ? { state: deepFreeze(state), version, migrated } : { state: deepFreeze(state), version };
     this.#cache.set(aggregateId, loaded);
@@ -82,11 +77,38 @@ export class AggregateLoader {
   /** The state at `version` (a private copy), from the snapshot when it is old enough. */
   stateAt(aggregateId: string, version: number): JsonObject | undefined {
     const snapshot = this.#snapshotAtOrBefore(aggregateId, version);
-    let state = snapshot?.state;
-    for (const row of this.#store.eventsAfter(aggregateId, snapshot?.version ?? 0, version)) {
-      state = applyInPlace(state ?? {}, this.#patchOf(row));
+    return this.#replay(aggregateId, snapshot?.state, snapshot?.version ?? 0, version).state;
+  }
+
+  /**
+   * `state` (a private copy, changed in place) with the events
+   * `after < version <= to` applied; `migrated` when any was upcast.
+   */
+  #replay(
+    aggregateId: string,
+    state: JsonObject | undefined,
+    after: number,
+    to: number,
+  ): { state: JsonObject | undefined; version: number; migrated: boolean } {
+    const columns = this.#store.replayAfter(aggregateId, after, to);
+    const versions = JSON.parse(columns.versions) as number[];
+    if (versions.length === 0) return { state, version: after, migrated: false };
+    const schemaVersions = JSON.parse(columns.schemaVersions) as number[];
+    const patches = JSON.parse(columns.patches) as PatchOperation[][];
+    const current = this.#domain.schemaVersion;
+    const migrated = schemaVersions.some((schemaVersion) => schemaVersion !== current);
+    // Names only matter to upcasters, which only older events meet.
+    const names = migrated ? (JSON.parse(columns.names) as string[]) : undefined;
+    let replayed = state;
+    for (let i = 0; i < versions.length; i++) {
+      const schemaVersion = schemaVersions[i]!;
+      const patch =
+        schemaVersion === current
+          ? patches[i]!
+          : this.#upcast(patches[i]!, { aggregate_id: aggregateId, version: versions[i]!, name: names![i]!, schema_version: schemaVersion });
+      replayed = applyInPlace(replayed ?? {}, patch);
     }
-    return state;
+    return { state: replayed, version: versions[versions.length - 1]!, migrated };
   }
 
   /** The state after `row`, as a new object sharing unchanged parts with `previous`, which is left untouched. */
