@@ -9,6 +9,8 @@ export interface RunOptions {
   /** Scenario name fragments; a scenario runs when its name contains one. Empty: all. */
   readonly filters: readonly string[];
   readonly shards: readonly number[];
+  /** Concurrent senders for the order workload; the size's default when absent. */
+  readonly senders?: readonly number[];
   readonly quick: boolean;
   /** Also run the Emmett baseline (installed in bench/peers). */
   readonly peers: boolean;
@@ -83,7 +85,7 @@ function invocation(scenario: ScenarioName, variant: Variant, args: Record<strin
   return { scenario, variant, script: `scenarios/${scenario}.js`, args: flat, label };
 }
 
-function orderRuns(sizes: Sizes, shards: readonly number[], peers: boolean): Invocation[] {
+function orderRuns(sizes: Sizes, shards: readonly number[], senders: readonly number[], peers: boolean): Invocation[] {
   const runs = [
     ...(peers ? [invocation('order', 'emmett', { count: sizes.emmettOrders })] : []),
     invocation('order', 'txn-per-command', { count: sizes.orders }),
@@ -91,7 +93,7 @@ function orderRuns(sizes: Sizes, shards: readonly number[], peers: boolean): Inv
     ...shards.map((s) => invocation('order', 'raw-sqlite', { shards: s, count: Math.max(sizes.orders, sizes.rawOrdersAtLeast) })),
   ];
   for (const s of shards) {
-    for (const c of sizes.orderConcurrency) {
+    for (const c of senders) {
       runs.push(invocation('order', 'engine', { shards: s, concurrency: c, count: c === 1 ? sizes.ordersOneSender : sizes.orders }));
     }
   }
@@ -113,7 +115,7 @@ export function planRun(options: RunOptions): Invocation[] {
   const sizes = options.quick ? QUICK : FULL;
   const shards = options.shards;
   const byScenario: Record<ScenarioName, () => Invocation[]> = {
-    order: () => orderRuns(sizes, shards, options.peers),
+    order: () => orderRuns(sizes, shards, options.senders ?? sizes.orderConcurrency, options.peers),
     'cpu-heavy': () => cpuHeavyRuns(sizes, shards),
     'hot-aggregate': () => [
       invocation('hot-aggregate', 'batched-single-thread', { count: sizes.hot }),

@@ -3,7 +3,7 @@
  * one at a time (they would skew each other), prints one table, checks the
  * targets, and records the run in bench/RESULTS.md and bench/scaling.svg.
  *
- *   node dist/bench/run.js [scenario…] [--shards 1,2,4] [--quick] [--json] [--no-record]
+ *   node dist/bench/run.js [scenario…] [--shards 1,2,4] [--senders 1,100,1000] [--quick] [--json] [--no-record]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -23,11 +23,13 @@ import { scalingChart } from './svg-chart.js';
 import { formatTable } from './table.js';
 import { checkTargets, formatTargetCheck } from './targets.js';
 
-const USAGE = `usage: npm run bench -- [scenario…] [--shards 1,2,4] [--quick] [--json] [--no-record] [--peers]
+const USAGE = `usage: npm run bench -- [scenario…] [--shards 1,2,4] [--senders 1,100,1000] [--quick] [--json] [--no-record] [--peers]
 
   scenario      run only scenarios whose name contains this (order, cpu-heavy,
                 hot-aggregate, latency, hydration, fanout)
   --shards      shard counts to measure (default 1,2,4)
+  --senders     concurrent senders of the order workload (default 1,100,1000;
+                1,100 with --quick)
   --quick       smaller counts: the whole run takes under two minutes on 2 cores
   --json        print one JSON object per result instead of the table
   --no-record   leave bench/RESULTS.md and bench/scaling.svg alone (a run
@@ -41,18 +43,20 @@ const BENCH_SOURCE_DIR = new URL('../../bench/', import.meta.url);
 interface CliOptions {
   readonly filters: string[];
   readonly shards: number[];
+  readonly senders: number[] | undefined;
   readonly quick: boolean;
   readonly json: boolean;
   readonly record: boolean;
   readonly peers: boolean;
 }
 
-function parseShards(raw: string): number[] {
-  const shards = raw.split(',').map((part) => Number(part.trim()));
-  if (shards.length === 0 || shards.some((s) => !Number.isInteger(s) || s < 1 || s > 256)) {
-    throw new Error(`--shards takes shard counts from 1 to 256, separated by commas, got ${raw}`);
+/** A list of whole numbers from 1 to `max`, as `--name 1,2,4` takes it: sorted, without repeats. */
+function parseCounts(option: string, raw: string, max: number): number[] {
+  const counts = raw.split(',').map((part) => Number(part.trim()));
+  if (counts.some((n) => !Number.isInteger(n) || n < 1 || n > max)) {
+    throw new Error(`--${option} takes whole numbers from 1 to ${max}, separated by commas, got ${raw}`);
   }
-  return [...new Set(shards)].sort((a, b) => a - b);
+  return [...new Set(counts)].sort((a, b) => a - b);
 }
 
 function readCli(argv: readonly string[]): CliOptions | undefined {
@@ -60,6 +64,7 @@ function readCli(argv: readonly string[]): CliOptions | undefined {
     args: [...argv],
     options: {
       shards: { type: 'string' },
+      senders: { type: 'string' },
       quick: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       'no-record': { type: 'boolean', default: false },
@@ -72,7 +77,8 @@ function readCli(argv: readonly string[]): CliOptions | undefined {
   if (values.help) return undefined;
   return {
     filters: positionals,
-    shards: parseShards(values.shards ?? '1,2,4'),
+    shards: parseCounts('shards', values.shards ?? '1,2,4', 256),
+    senders: values.senders === undefined ? undefined : parseCounts('senders', values.senders, 100_000),
     quick: values.quick,
     json: values.json,
     record: !values['no-record'],
