@@ -106,6 +106,40 @@ describe('events on the wire between a shard and the main thread', () => {
     );
   });
 
+  it('keeps exactly the most recently recorded entries, whatever the mix of records, forgets and reads', () => {
+    type Step = { kind: 'record'; key: number; version: number } | { kind: 'forget'; key: number } | { kind: 'get'; key: number };
+    const step: fc.Arbitrary<Step> = fc.oneof(
+      { weight: 6, arbitrary: fc.record({ kind: fc.constant('record' as const), key: fc.integer({ min: 0, max: 30 }), version: fc.nat() }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('forget' as const), key: fc.integer({ min: 0, max: 30 }) }) },
+      { weight: 2, arbitrary: fc.record({ kind: fc.constant('get' as const), key: fc.integer({ min: 0, max: 30 }) }) },
+    );
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 400 }), fc.integer({ min: 1, max: 10 }), (steps, capacity) => {
+        const recent = new RecentVersions<{ version: number }>(capacity);
+        // The model: keys from least to most recently recorded.
+        let model: Array<{ key: string; version: number }> = [];
+        const kept = (key: string): { version: number } | undefined => {
+          const entry = model.find((e) => e.key === key);
+          return entry === undefined ? undefined : { version: entry.version };
+        };
+        for (const s of steps) {
+          const key = `agg-${s.key}`;
+          if (s.kind === 'record') {
+            model = [...model.filter((e) => e.key !== key), { key, version: s.version }].slice(-capacity);
+            recent.record(key, { version: s.version });
+          } else if (s.kind === 'forget') {
+            model = model.filter((e) => e.key !== key);
+            recent.forget(key);
+          } else {
+            expect(recent.get(key)).toEqual(kept(key));
+          }
+        }
+        for (let k = 0; k <= 30; k++) expect(recent.get(`agg-${k}`)).toEqual(kept(`agg-${k}`));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('on a port, a previous state sent in an earlier message goes as a reference, and decodes to that very object', () => {
     const sent = new RecentVersions<{ version: number }>(10);
     const received: ReceivedStates = new RecentVersions(10);
