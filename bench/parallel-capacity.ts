@@ -15,8 +15,13 @@ function once(worker: Worker): Promise<unknown> {
   });
 }
 
-async function timeThreads(threads: number): Promise<number> {
-  const workers = Array.from({ length: threads }, () => new Worker(new URL('./parallel-capacity-worker.js', import.meta.url), { workerData: ITERATIONS }));
+/**
+ * Milliseconds for `threads` workers of `script` to finish together. Each
+ * worker posts once when ready, starts on the first message it gets and
+ * posts again when done; only the work between is timed.
+ */
+export async function timeThreads(threads: number, script: URL, workerData: unknown): Promise<number> {
+  const workers = Array.from({ length: threads }, () => new Worker(script, { workerData }));
   try {
     await Promise.all(workers.map(once));
     const done = workers.map(once);
@@ -31,7 +36,8 @@ async function timeThreads(threads: number): Promise<number> {
 
 /** Cores' worth of throughput from `threads` threads: `threads` on an idle machine, less when others compete. */
 export async function measureParallelCapacity(threads: number): Promise<number> {
-  const single = await timeThreads(1);
-  const parallel = await timeThreads(threads);
+  const script = new URL('./parallel-capacity-worker.js', import.meta.url);
+  const single = await timeThreads(1, script, ITERATIONS);
+  const parallel = await timeThreads(threads, script, ITERATIONS);
   return Math.round(((threads * single) / parallel) * 100) / 100;
 }

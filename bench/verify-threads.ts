@@ -10,8 +10,9 @@
  */
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { generateKeyPairSync, sign, verify } from 'node:crypto';
+import { timeThreads } from './parallel-capacity.js';
 
 type Work = 'verify' | 'arithmetic';
 
@@ -37,28 +38,6 @@ function arithmetic(count: number): number {
   return x;
 }
 
-async function timeThreads(threads: number, job: Job): Promise<number> {
-  const workers = Array.from({ length: threads }, () => new Worker(new URL(import.meta.url), { workerData: job }));
-  try {
-    const ready = workers.map((w) => once(w));
-    await Promise.all(ready);
-    const done = workers.map((w) => once(w));
-    const began = performance.now();
-    for (const w of workers) w.postMessage('go');
-    await Promise.all(done);
-    return performance.now() - began;
-  } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
-  }
-}
-
-function once(worker: Worker): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    worker.once('message', resolve);
-    worker.once('error', reject);
-  });
-}
-
 function parseThreads(raw: string | undefined): number[] {
   if (raw === undefined) {
     const cores = availableParallelism();
@@ -77,8 +56,8 @@ async function main(): Promise<void> {
   const rows: string[][] = [['threads', 'verifies/s', 'verify ×1 thread', 'arithmetic ×1 thread']];
   const single: Record<Work, number> = { verify: 0, arithmetic: 0 };
   for (const n of threads) {
-    const verifyMs = await timeThreads(n, { work: 'verify', count });
-    const arithmeticMs = await timeThreads(n, { work: 'arithmetic', count });
+    const verifyMs = await timeThreads(n, new URL(import.meta.url), { work: 'verify', count } satisfies Job);
+    const arithmeticMs = await timeThreads(n, new URL(import.meta.url), { work: 'arithmetic', count } satisfies Job);
     if (n === 1) Object.assign(single, { verify: verifyMs, arithmetic: arithmeticMs });
     rows.push([
       String(n),
