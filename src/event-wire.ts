@@ -57,7 +57,7 @@ export class RecentVersions<V extends { readonly version: number }> {
    * insertion order, skips deleted ones and reaches entries added after it
    * was made, so it always stands at or before the oldest entry. A fresh
    * `keys()` per eviction would step over every entry deleted since the
-   * Map last compacted: 2.4 µs per record at 4,096 entries, against 0.2.
+   * Map last compacted: 2.4 µs per read and record at 4,096 entries, against 0.56.
    */
   #oldest: Iterator<string> | undefined;
 

@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import { ConfigError, StorageError } from '../dist/src/index.js';
 import { ShardStore, type NewEvent } from '../dist/src/shard/shard-store.js';
 import { StateCache } from '../dist/src/shard/state-cache.js';
+import { AggregateLoader, REPLAY_PAGE } from '../dist/src/shard/aggregate-loader.js';
+import { counterDomain } from '../dist/test/fixtures/counter-domain.js';
 import { useTempDirs } from './support/temp-dir.js';
 
 const tempDir = useTempDirs();
@@ -69,6 +71,54 @@ describe('the shard store', () => {
     new ShardStore({ path, ...identity }).close();
     expect(() => new ShardStore({ path, ...identity, shardCount: 2 })).toThrow(ConfigError);
     expect(() => new ShardStore({ path, ...identity, shardCount: 2 })).toThrow(/written with shardCount=1, but this engine has shardCount=2/);
+  });
+});
+
+describe('replay reads', () => {
+  it('return one row of JSON arrays in version order, bounded by versions and by a limit', () => {
+    const store = new ShardStore({ path: ':memory:', ...identity });
+    store.append([event('a', 1), event('b', 1), event('a', 2)]);
+    store.append([event('b', 2), event('a', 3), event('a', 4)]);
+    const read = (after: number, to: number, limit: number) => {
+      const columns = store.replayAfter('a', after, to, limit);
+      return {
+        versions: JSON.parse(columns.versions) as number[],
+        names: JSON.parse(columns.names) as string[],
+        patches: JSON.parse(columns.patches) as unknown[],
+      };
+    };
+    expect(read(0, Number.MAX_SAFE_INTEGER, 100)).toEqual({
+      versions: [1, 2, 3, 4],
+      names: ['Changed', 'Changed', 'Changed', 'Changed'],
+      patches: [1, 2, 3, 4].map((v) => [{ op: 'add', path: '/v', value: v }]),
+    });
+    expect(read(1, 3, 100).versions).toEqual([2, 3]);
+    expect(read(0, Number.MAX_SAFE_INTEGER, 3).versions).toEqual([1, 2, 3]);
+    expect(read(4, Number.MAX_SAFE_INTEGER, 100)).toEqual({ versions: [], names: [], patches: [] });
+    store.close();
+  });
+
+  it(`hydrate a history longer than one replay page (${REPLAY_PAGE} events) to the state of every patch applied`, () => {
+    const store = new ShardStore({ path: ':memory:', ...identity });
+    const total = REPLAY_PAGE * 2 + 7;
+    const created = [
+      { op: 'add', path: '/id', value: 'long' },
+      { op: 'add', path: '/value', value: 1 },
+      { op: 'add', path: '/increments', value: 1 },
+    ];
+    const incremented = (v: number) => [
+      { op: 'replace', path: '/value', value: v },
+      { op: 'replace', path: '/increments', value: v },
+    ];
+    for (let from = 1; from <= total; from += 10_000) {
+      const batch: NewEvent[] = [];
+      for (let v = from; v < Math.min(from + 10_000, total + 1); v++) batch.push(event('long', v, v === 1 ? created : incremented(v)));
+      store.append(batch);
+    }
+    const loader = new AggregateLoader(store, new StateCache(10), counterDomain, 0, () => undefined);
+    expect(loader.load('long')).toEqual({ state: { id: 'long', value: total, increments: total }, version: total });
+    expect(loader.stateAt('long', REPLAY_PAGE + 1)).toEqual({ id: 'long', value: REPLAY_PAGE + 1, increments: REPLAY_PAGE + 1 });
+    store.close();
   });
 });
 

@@ -21,6 +21,9 @@ export interface CorruptSnapshot {
 /** What upcasting a stored patch needs to know about its event. */
 export type UpcastSource = Pick<PatchRow, 'aggregate_id' | 'version' | 'name' | 'schema_version'>;
 
+/** Events read per query when replaying: a page's patches are one SQLite value (see ShardStore.replayAfter). */
+export const REPLAY_PAGE = 50_000;
+
 export class AggregateLoader {
   readonly #store: ShardStore;
   readonly #cache: StateCache;
@@ -90,25 +93,32 @@ export class AggregateLoader {
     after: number,
     to: number,
   ): { state: JsonObject | undefined; version: number; migrated: boolean } {
-    const columns = this.#store.replayAfter(aggregateId, after, to);
-    const versions = JSON.parse(columns.versions) as number[];
-    if (versions.length === 0) return { state, version: after, migrated: false };
-    const schemaVersions = JSON.parse(columns.schemaVersions) as number[];
-    const patches = JSON.parse(columns.patches) as PatchOperation[][];
     const current = this.#domain.schemaVersion;
-    const migrated = schemaVersions.some((schemaVersion) => schemaVersion !== current);
-    // Names only matter to upcasters, which only older events meet.
-    const names = migrated ? (JSON.parse(columns.names) as string[]) : undefined;
     let replayed = state;
-    for (let i = 0; i < versions.length; i++) {
-      const schemaVersion = schemaVersions[i]!;
-      const patch =
-        schemaVersion === current
-          ? patches[i]!
-          : this.#upcast(patches[i]!, { aggregate_id: aggregateId, version: versions[i]!, name: names![i]!, schema_version: schemaVersion });
-      replayed = applyInPlace(replayed ?? {}, patch);
+    let version = after;
+    let migrated = false;
+    for (;;) {
+      const columns = this.#store.replayAfter(aggregateId, version, to, REPLAY_PAGE);
+      const versions = JSON.parse(columns.versions) as number[];
+      if (versions.length === 0) break;
+      const schemaVersions = JSON.parse(columns.schemaVersions) as number[];
+      const patches = JSON.parse(columns.patches) as PatchOperation[][];
+      const upcasting = schemaVersions.some((schemaVersion) => schemaVersion !== current);
+      // Names only matter to upcasters, which only older events meet.
+      const names = upcasting ? (JSON.parse(columns.names) as string[]) : undefined;
+      for (let i = 0; i < versions.length; i++) {
+        const schemaVersion = schemaVersions[i]!;
+        const patch =
+          schemaVersion === current
+            ? patches[i]!
+            : this.#upcast(patches[i]!, { aggregate_id: aggregateId, version: versions[i]!, name: names![i]!, schema_version: schemaVersion });
+        replayed = applyInPlace(replayed ?? {}, patch);
+      }
+      version = versions[versions.length - 1]!;
+      migrated ||= upcasting;
+      if (versions.length < REPLAY_PAGE) break;
     }
-    return { state: replayed, version: versions[versions.length - 1]!, migrated };
+    return { state: replayed, version, migrated };
   }
 
   /** The state after `row`, as a new object sharing unchanged parts with `previous`, which is left untouched. */

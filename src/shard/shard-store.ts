@@ -93,7 +93,7 @@ export class ShardStore {
   readonly path: string;
   #db: Db;
   #eventsAfter: Statement<[string, number, number], EventRow>;
-  #replayAfter: Statement<[string, number, number], ReplayColumns>;
+  #replayAfter: Statement<[string, number, number, number], ReplayColumns>;
   #latestVersion: Statement<[string], { version: number | null }>;
   #hasEvents: Statement<[string], number>;
   #snapshot: Statement<[string], SnapshotRow>;
@@ -133,7 +133,7 @@ export class ShardStore {
       `SELECT json_group_array(version) AS versions, json_group_array(schema_version) AS schemaVersions,
               json_group_array(name) AS names, '[' || coalesce(group_concat(patch, ','), '') || ']' AS patches
        FROM (SELECT version, schema_version, name, patch FROM events
-             WHERE aggregate_id = ? AND version > ? AND version <= ? ORDER BY version)`,
+             WHERE aggregate_id = ? AND version > ? AND version <= ? ORDER BY version LIMIT ?)`,
     );
     this.#latestVersion = db.prepare('SELECT max(version) AS version FROM events WHERE aggregate_id = ?');
     this.#hasEvents = db.prepare<[string], number>('SELECT 1 FROM events WHERE aggregate_id = ? LIMIT 1').pluck(true);
@@ -191,9 +191,13 @@ export class ShardStore {
     return this.#eventsAfter.all(aggregateId, afterVersion, toVersion);
   }
 
-  /** As {@link eventsAfter}, with only what replaying the events needs, in one row. */
-  replayAfter(aggregateId: string, afterVersion: number, toVersion = Number.MAX_SAFE_INTEGER): ReplayColumns {
-    return this.#replayAfter.get(aggregateId, afterVersion, toVersion)!;
+  /**
+   * As {@link eventsAfter}, with only what replaying the events needs, in one
+   * row, for up to `limit` events: a long history is read in pages, so no
+   * single value grows towards SQLite's length limit.
+   */
+  replayAfter(aggregateId: string, afterVersion: number, toVersion: number, limit: number): ReplayColumns {
+    return this.#replayAfter.get(aggregateId, afterVersion, toVersion, limit)!;
   }
 
   /** The aggregate's latest stored version, 0 when it has none. */
