@@ -149,8 +149,13 @@ export class CommandProcessor {
         pending.map((p) => p.row),
         snapshots,
       );
-      const events = pending.map((p, i): StoredEvent => ({ ...p.event, position: positions[i]! }));
-      for (let i = 0; i < pending.length; i++) outcomes[pending[i]!.opIndex] = { kind: 'committed', position: positions[i]! };
+      const events: StoredEvent[] = [];
+      for (let i = 0; i < pending.length; i++) {
+        const { opIndex, event } = pending[i]!;
+        event.position = positions[i]!;
+        events.push(event);
+        outcomes[opIndex] = { kind: 'committed', position: positions[i]! };
+      }
       for (const [aggregateId, sealed] of seals) this.#cache.set(aggregateId, { state: sealed.state, version: sealed.version });
       for (const [aggregateId, entry] of working) this.#cache.set(aggregateId, { state: entry.state, version: entry.version });
       this.counters.committed += pending.length;
