@@ -3,6 +3,7 @@
  * aggregate is not replayed for every command. Holds committed state only.
  */
 import type { JsonObject } from '../json.js';
+import { LruMap } from '../lru-map.js';
 
 export interface CachedAggregate {
   /** Frozen state at `version`. */
@@ -16,40 +17,37 @@ export interface CachedAggregate {
 }
 
 export class StateCache {
-  readonly capacity: number;
-  #entries = new Map<string, CachedAggregate>();
+  readonly #entries: LruMap<string, CachedAggregate>;
   hits = 0;
   misses = 0;
 
   constructor(capacity: number) {
-    this.capacity = capacity;
+    this.#entries = new LruMap(capacity);
+  }
+
+  get capacity(): number {
+    return this.#entries.capacity;
   }
 
   get size(): number {
     return this.#entries.size;
   }
 
+  /** The entry, which becomes the most recently used. */
   get(aggregateId: string): CachedAggregate | undefined {
-    const entry = this.#entries.get(aggregateId);
+    const entry = this.#entries.peek(aggregateId);
     if (entry === undefined) {
       this.misses++;
       return undefined;
     }
     this.hits++;
-    // Re-insert so that Map iteration order is least recently used first.
-    this.#entries.delete(aggregateId);
     this.#entries.set(aggregateId, entry);
     return entry;
   }
 
   set(aggregateId: string, entry: CachedAggregate): void {
     if (this.capacity === 0) return;
-    this.#entries.delete(aggregateId);
     this.#entries.set(aggregateId, entry);
-    if (this.#entries.size > this.capacity) {
-      const oldest = this.#entries.keys().next().value as string;
-      this.#entries.delete(oldest);
-    }
   }
 
   delete(aggregateId: string): void {
