@@ -18,19 +18,26 @@ const jsonObject = fc.dictionary(fc.string({ maxLength: 5 }), fc.jsonValue({ max
   (value) => JSON.parse(JSON.stringify(value)) as Record<string, never>,
 );
 
-/** Events of one shard in which some previous states are earlier events' states, as in a real page. */
+/**
+ * Events of one shard in which some previous states are earlier events'
+ * states, as in a real page; with one timestamp and schema version for all
+ * (a command batch) or one each (a page of the log).
+ */
 const pageArbitrary = fc
-  .array(
-    fc.record({
-      aggregate: fc.integer({ min: 0, max: 3 }),
-      state: jsonObject,
-      commandId: fc.option(fc.uuid(), { nil: undefined }),
-      metadata: fc.option(jsonObject, { nil: undefined }),
-      name: fc.constantFrom('Incremented', 'Reset', 'ÜberEvent "quoted"'),
-    }),
-    { maxLength: 30 },
+  .tuple(
+    fc.array(
+      fc.record({
+        aggregate: fc.integer({ min: 0, max: 3 }),
+        state: jsonObject,
+        commandId: fc.option(fc.uuid(), { nil: undefined }),
+        metadata: fc.option(jsonObject, { nil: undefined }),
+        name: fc.constantFrom('Incremented', 'Reset', 'ÜberEvent "quoted"'),
+      }),
+      { maxLength: 30 },
+    ),
+    fc.boolean(),
   )
-  .map((items) => {
+  .map(([items, oneBatch]) => {
     const latest = new Map<number, StoredEvent>();
     return items.map((item, i): StoredEvent => {
       const before = latest.get(item.aggregate);
@@ -39,8 +46,8 @@ const pageArbitrary = fc
         aggregateId: `agg-${item.aggregate}`,
         name: item.name,
         version: (before?.version ?? 0) + 1,
-        schemaVersion: 1 + (i % 2),
-        occurredAt: new Date(1_700_000_000_000 + i).toISOString(),
+        schemaVersion: oneBatch ? 2 : 1 + (i % 2),
+        occurredAt: new Date(1_700_000_000_000 + (oneBatch ? 0 : i)).toISOString(),
         state: item.state,
         previousState: before?.state,
         position: i + 1,
@@ -61,6 +68,14 @@ describe('events on the wire between a shard and the main thread', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it("writes a command batch's one timestamp and schema version once, and gives them back to every event", () => {
+    const base = { name: 'Incremented', schemaVersion: 4, occurredAt: '2026-01-01T00:00:00.000Z', shard: 0, previousState: undefined };
+    const page: StoredEvent[] = [1, 2, 3].map((n) => ({ ...base, id: `${n}`, aggregateId: `a${n}`, version: 1, position: n, state: { n } }));
+    const encoded = encodeEvents(page);
+    expect(encoded.split('2026-01-01T00:00:00.000Z')).toHaveLength(2);
+    expect(decodeEvents(encoded)).toEqual(page);
   });
 
   it('writes a previous state that is an earlier state of the page once, and shares it again on arrival', () => {
