@@ -38,7 +38,8 @@ export function checkPayload(payload: unknown, type: string, maxBytes: number): 
     throw new InvalidArgumentError(`${type}: ${thrown.message}; payloads must be JSON data`, { type, path: thrown.path });
   }
   const text = JSON.stringify(payload);
-  const bytes = Buffer.byteLength(text);
+  // A UTF-16 code unit is at most 3 bytes of UTF-8: most payloads need no count.
+  const bytes = text.length * 3 <= maxBytes ? 0 : Buffer.byteLength(text);
   if (bytes > maxBytes) {
     throw new InvalidArgumentError(`${type}: payload is ${bytes} bytes as JSON, over maxPayloadBytes (${maxBytes})`, {
       type,

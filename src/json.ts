@@ -9,11 +9,11 @@ export interface JsonObject {
   [key: string]: JsonValue;
 }
 
-/** Why a value cannot be stored as JSON, with the path to the offending part. */
 // In 'check' mode nothing is built: these stand for every object and array walked.
 const EMPTY_OBJECT: JsonObject = Object.freeze({});
 const EMPTY_ITEMS: JsonValue[] = Object.freeze([]) as unknown as JsonValue[];
 
+/** Why a value cannot be stored as JSON, with the path to the offending part. */
 export class NotJsonError extends Error {
   constructor(
     readonly path: string,
@@ -51,7 +51,51 @@ export function toJson(value: unknown, rootPath: string, freeze = false): JsonVa
  * then makes the same changes (drops `undefined` properties, writes `-0` as `0`).
  */
 export function assertJson(value: unknown, rootPath: string): void {
-  walkJson(value, rootPath, 'check');
+  // The full walk only for values the quick test cannot pass: it names the problem.
+  if (!isPlainJson(value, 0, [])) walkJson(value, rootPath, 'check');
+}
+
+/** Nesting up to which {@link isPlainJson} answers; deeper values take the full walk. */
+const QUICK_DEPTH = 32;
+
+/**
+ * Whether `value` is JSON that {@link walkJson} would pass, answered without
+ * building paths or a set of ancestors: `send` checks every payload on the
+ * main thread, and this costs about half of the full walk. `false` also for
+ * values nested deeper than {@link QUICK_DEPTH}, which may well be JSON.
+ * `ancestors[0..depth)` are the objects enclosing `value`.
+ */
+function isPlainJson(value: unknown, depth: number, ancestors: object[]): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object': {
+      if (value === null) return true;
+      if (depth >= QUICK_DEPTH) return false;
+      for (let i = 0; i < depth; i++) if (ancestors[i] === value) return false;
+      ancestors[depth] = value;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) {
+          const item: unknown = value[i];
+          if (item === undefined || !isPlainJson(item, depth + 1, ancestors)) return false;
+        }
+        return true;
+      }
+      const proto: unknown = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) return false;
+      for (const key of Object.keys(value)) {
+        const field: unknown = (value as Record<string, unknown>)[key];
+        if (field === undefined) continue;
+        if (key === '__proto__' || !isPlainJson(field, depth + 1, ancestors)) return false;
+      }
+      return Object.getOwnPropertySymbols(value).length === 0;
+    }
+    default:
+      return false;
+  }
 }
 
 function walkJson(value: unknown, rootPath: string, mode: 'check' | 'copy' | 'freeze'): JsonValue {

@@ -114,6 +114,8 @@ describe('errors from the domain and from bad input', () => {
       ['Infinity in the payload', 'Increment', { id: 'n', by: Number.POSITIVE_INFINITY }, InvalidArgumentError, /payload\.by is Infinity/],
       ['a cyclic payload', 'Increment', cyclic, InvalidArgumentError, /payload\.self refers back to an enclosing object/],
       ['an oversized payload', 'Increment', { id: 'big', by: 1, pad: 'x'.repeat(2000) }, InvalidArgumentError, /over maxPayloadBytes \(1024\)/],
+      // 600 characters of JSON text but 1,200 bytes of UTF-8: the limit is in bytes.
+      ['a payload over the limit only in UTF-8 bytes', 'Increment', { id: 'é', by: 1, pad: 'é'.repeat(570) }, InvalidArgumentError, /payload is 1\d{3} bytes as JSON, over maxPayloadBytes \(1024\)/],
     ])('%s', async (_what, type, payload, ErrorClass, message) => {
       const send = engine.send as (type: string, payload: unknown) => Promise<unknown>;
       const attempt = send.call(engine, type, payload);
