@@ -20,7 +20,7 @@ import type { EventHandler } from './subscription.js';
 import type { EventPattern } from './event-pattern.js';
 import { checkAggregateId, checkHistoryRange, checkPayload, checkSendOptions } from './input-checks.js';
 import { resolveOptions, type EngineOptions, type ResolvedOptions } from './options.js';
-import type { ShardRequest } from './protocol.js';
+import type { CommandRequest } from './protocol.js';
 import { HASH_SCHEME, shardFor } from './router.js';
 import { DurableRegistry, type DurableOptions } from './durable-registry.js';
 import { ForgetHandlers } from './forget-handlers.js';
@@ -107,14 +107,10 @@ export class Engine<D extends Domain<object, object> = Domain> {
       throw new CommandFailedError(`aggregateId() of ${type} threw: ${message}`, { type, cause: message, causeStack: stack ?? null });
     }
     const id = checkAggregateId(aggregateId, `${type}: aggregateId(payload)`);
-    const op: ShardRequest = {
-      kind: 'command',
-      type,
-      payloadJson,
-      aggregateId: id,
-      ...(checked.commandId === undefined ? {} : { commandId: checked.commandId }),
-      ...(checked.metadata === undefined ? {} : { metadata: checked.metadata }),
-    };
+    // One literal, optional fields added after: objects completed by spreads were measured slow to read.
+    const op: { -readonly [K in keyof CommandRequest]: CommandRequest[K] } = { kind: 'command', type, payloadJson, aggregateId: id };
+    if (checked.commandId !== undefined) op.commandId = checked.commandId;
+    if (checked.metadata !== undefined) op.metadata = checked.metadata;
     return (await this.#shardFor(id).enqueue(op, checked.signal)) as StoredEvent<StateOf<D>>;
   }
 
