@@ -6,7 +6,8 @@
  */
 import { fromWire, type AsynxError } from './errors.js';
 import type { StoredEvent } from './event.js';
-import type { OpOutcome, ShardRequest } from './protocol.js';
+import { otherOutcome } from './outcome-wire.js';
+import type { PackedOutcomes, ShardRequest } from './protocol.js';
 import type { ShardMetrics } from './shard-metrics.js';
 
 /** What a queued operation resolves with: a command's event, or a read's value. */
@@ -87,31 +88,30 @@ export class OpenBatches {
   }
 
   /** The worker's reply: one outcome per operation, in order. */
-  reply(batchId: number, outcomes: readonly OpOutcome[]): void {
+  reply(batchId: number, outcomes: PackedOutcomes): void {
     const batch = this.#batches.get(batchId);
     if (batch === undefined) return;
+    let nextOther = 0;
     for (let i = 0; i < batch.items.length; i++) {
       const item = batch.items[i]!;
-      const outcome = outcomes[i]!;
-      switch (outcome.kind) {
-        case 'committed': {
-          this.#metrics.committed++;
-          const event = batch.events.get(outcome.position);
-          if (event === undefined) {
-            batch.awaiting.set(outcome.position, item);
-          } else {
-            batch.events.delete(outcome.position);
-            this.#settle(item, undefined, event);
-          }
-          break;
+      const position = outcomes.positions[i]!;
+      if (position > 0) {
+        this.#metrics.committed++;
+        const event = batch.events.get(position);
+        if (event === undefined) {
+          batch.awaiting.set(position, item);
+        } else {
+          batch.events.delete(position);
+          this.#settle(item, undefined, event);
         }
-        case 'value':
-          this.#settle(item, undefined, outcome.value);
-          break;
-        case 'failed':
-          if (item.op.kind === 'command') this.#metrics.rejected++;
-          this.#settle(item, fromWire(outcome.error));
-          break;
+        continue;
+      }
+      const outcome = otherOutcome(outcomes, nextOther++, i);
+      if (outcome.kind === 'value') {
+        this.#settle(item, undefined, outcome.value);
+      } else {
+        if (item.op.kind === 'command') this.#metrics.rejected++;
+        this.#settle(item, fromWire(outcome.error));
       }
     }
     batch.replied = true;

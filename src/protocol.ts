@@ -170,6 +170,17 @@ export type OpOutcome =
     }
   | { readonly kind: 'failed'; readonly error: WireError };
 
+/** An outcome other than a commit. */
+export type OtherOutcome = Exclude<OpOutcome, { readonly kind: 'committed' }>;
+
+/** A batch's outcomes as they cross back to the main thread: see outcome-wire.ts. */
+export interface PackedOutcomes {
+  /** Per operation, in order: the committed event's position, or 0 when its outcome is in `others`. */
+  readonly positions: number[];
+  /** The other outcomes, with their operation's index, in index order. */
+  readonly others: Array<readonly [index: number, outcome: OtherOutcome]>;
+}
+
 export type ShardTask =
   | { readonly kind: 'init'; readonly config: ShardConfig; readonly events: MessagePort }
   | { readonly kind: 'batch'; readonly batchId: number; readonly ops: readonly ShardRequest[] }
@@ -180,7 +191,7 @@ export type ShardReply =
   | { readonly kind: 'init-failed'; readonly error: WireError }
   /** The worker has no open shard (it replaced a crashed one): send `init` again. */
   | { readonly kind: 'not-initialised' }
-  | { readonly kind: 'batch-done'; readonly batchId: number; readonly outcomes: OpOutcome[]; readonly cache: CacheCounters }
+  | { readonly kind: 'batch-done'; readonly batchId: number; readonly outcomes: PackedOutcomes; readonly cache: CacheCounters }
   | { readonly kind: 'closed' };
 
 /** Posted on the event port after each commit, before the batch's reply. */

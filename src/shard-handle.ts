@@ -17,6 +17,7 @@ import {
 import type { StoredEvent } from './event.js';
 import type { ResolvedOptions } from './options.js';
 import { OpenBatches, type OpResult, type QueuedOp } from './open-batches.js';
+import { outcomeAt } from './outcome-wire.js';
 import type { ShardConfig, ShardRequest } from './protocol.js';
 import { ShardMetrics } from './shard-metrics.js';
 import { ShardWorker, type BatchReply, type ShardNotice } from './shard-worker.js';
@@ -191,7 +192,7 @@ export class ShardHandle {
         return;
       }
       this.metrics.cache = reply.cache;
-      const forget = items[0]!.op.kind === 'forget' ? reply.outcomes[0] : undefined;
+      const forget = items[0]!.op.kind === 'forget' ? outcomeAt(reply.outcomes, 0) : undefined;
       if (forget?.kind === 'value') {
         // The shard stays busy until the erase: nothing else for it may run in between.
         await this.#finishForget(batchId, items[0]!, forget.value as StoredEvent);
@@ -217,7 +218,7 @@ export class ShardHandle {
     await this.#hooks.onForget(tombstone);
     let error: AsynxError | undefined;
     try {
-      const outcome = (await this.#worker.run(batchId, [{ kind: 'erase', aggregateId: tombstone.aggregateId }])).outcomes[0];
+      const outcome = outcomeAt((await this.#worker.run(batchId, [{ kind: 'erase', aggregateId: tombstone.aggregateId }])).outcomes, 0);
       if (outcome?.kind === 'failed') error = fromWire(outcome.error);
     } catch (thrown) {
       error = isAsynxError(thrown) ? thrown : new ShardCrashedError(describeThrown(thrown).message);

@@ -5,6 +5,7 @@
 import { ShardRuntime } from '../src/shard/shard-runtime.js';
 import { CommandFailedError, describeThrown, isAsynxError, toWire } from '../src/errors.js';
 import type { ShardReply, ShardTask } from '../src/protocol.js';
+import { packOutcomes } from '../src/outcome-wire.js';
 
 let runtime: ShardRuntime | undefined;
 
@@ -25,7 +26,7 @@ export default async function handleTask(task: ShardTask): Promise<ShardReply> {
       return {
         kind: 'batch-done',
         batchId: task.batchId,
-        outcomes: runtime.runBatch(task.batchId, task.ops),
+        outcomes: packOutcomes(runtime.runBatch(task.batchId, task.ops)),
         cache: runtime.cacheCounters(),
       };
     case 'close':
