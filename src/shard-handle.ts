@@ -83,7 +83,13 @@ export class ShardHandle {
    * Queues an operation. Rejects at once with `QueueFullError` when the queue
    * is full (or waits for room with `onFull: 'wait'`).
    */
-  async enqueue(op: ShardRequest, signal?: AbortSignal): Promise<OpResult> {
+  enqueue(op: ShardRequest, signal?: AbortSignal): Promise<OpResult> {
+    // With room in the queue, no async wrapper: a promise and a microtask fewer per operation.
+    if (this.#queue.length < this.#options.queueDepth) return this.#admit(op, signal);
+    return this.#enqueueWhenRoom(op, signal);
+  }
+
+  async #enqueueWhenRoom(op: ShardRequest, signal: AbortSignal | undefined): Promise<OpResult> {
     while (this.#queue.length >= this.#options.queueDepth) {
       if (this.#options.onFull === 'reject') {
         throw new QueueFullError(`shard ${this.index} has ${this.#queue.length} operations waiting (queueDepth ${this.#options.queueDepth})`, {
@@ -94,9 +100,14 @@ export class ShardHandle {
       await new Promise<void>((resolve) => this.#roomWaiters.push(resolve));
       if (signal?.aborted) throw new AbortError('aborted while waiting for queue room; not executed', { executed: false });
     }
-    if (this.#closed) throw new ShuttingDownError(`shard ${this.index} is closed`);
-    if (this.#worker.broken !== undefined) throw this.#worker.broken;
-    if (signal?.aborted === true) throw new AbortError('the signal was already aborted; not executed', { executed: false });
+    return this.#admit(op, signal);
+  }
+
+  /** Queues `op` now: the queue has room. */
+  #admit(op: ShardRequest, signal: AbortSignal | undefined): Promise<OpResult> {
+    if (this.#closed) return Promise.reject(new ShuttingDownError(`shard ${this.index} is closed`));
+    if (this.#worker.broken !== undefined) return Promise.reject(this.#worker.broken);
+    if (signal?.aborted === true) return Promise.reject(new AbortError('the signal was already aborted; not executed', { executed: false }));
     return new Promise<OpResult>((resolve, reject) => {
       const item: QueuedOp = {
         op,
