@@ -95,8 +95,6 @@ export class Engine<D extends Domain<object, object> = Domain> {
     return this.#shardFor(request.op.aggregateId).enqueue(request.op, request.signal) as Promise<StoredEvent<StateOf<D>>>;
   }
 
-
-
   /** The aggregate's current state; `NotFoundError` if it does not exist. Served by its shard, in order with its commands. */
   async get(aggregateId: string): Promise<StateOf<D>> {
     this.#assertOpen();
