@@ -34,12 +34,7 @@ export type PatchRow = Pick<EventRow, 'aggregate_id' | 'version' | 'name' | 'sch
  * patches). One row and one parse per column cost about half of a row per
  * event (10,000 events: ~12 ms against ~25 ms).
  */
-export interface ReplayColumns {
-  readonly versions: string;
-  readonly schemaVersions: string;
-  readonly names: string;
-  readonly patches: string;
-}
+export type ReplayColumns = Readonly<Record<'versions' | 'schemaVersions' | 'names' | 'patches', string>>;
 
 /** Columns of a log page as SQLite writes them, each the JSON text of an array; metadata items are JSON objects or null. */
 const LOG_COLUMNS = ['event_id', 'aggregate_id', 'name', 'version', 'schema_version', 'occurred_at', 'position', 'command_id', 'json(metadata)'];
