@@ -16,7 +16,7 @@ import {
   defineDomain,
 } from '../dist/src/index.js';
 import { DomainAssertionError, given, type ProducedEvent } from '../dist/src/testing/index.js';
-import { replayProblem } from '../dist/src/testing/given.js';
+import { replayProblem } from '../dist/src/testing/command-under-test.js';
 import { jsonDifferences } from '../dist/src/testing/json-diff.js';
 import { orderDomain, type Order } from '../dist/examples/order/domain.js';
 import { counterDomain } from '../dist/test/fixtures/counter-domain.js';
