@@ -149,7 +149,8 @@ export function encodeEvents(events: readonly StoredEvent[], sent?: SentVersions
     positions.push(event.position);
     const previousKept = sent !== undefined && event.previousState !== undefined && sent.get(event.aggregateId)?.version === event.version - 1;
     states.push(event.state, event.previousState, previousKept);
-    sent?.record(event.aggregateId, { version: event.version });
+    // The event itself is the record (it has the version): no object per event.
+    sent?.record(event.aggregateId, event);
     if (event.commandId !== undefined) (commandIds ??= new Array<string | null>(n).fill(null))[i] = event.commandId;
     if (event.metadata !== undefined) (metadata ??= new Array<JsonObject | null>(n).fill(null))[i] = event.metadata;
   }
@@ -212,7 +213,7 @@ export function decodeEvents(encoded: EncodedEvents, received?: ReceivedStates):
     const metadata = c.metadata?.[i];
     if (metadata !== undefined && metadata !== null) event.metadata = metadata;
     events[i] = event;
-    received?.record(event.aggregateId, { version: event.version, state: event.state });
+    received?.record(event.aggregateId, event);
   }
   return events;
 }
