@@ -170,6 +170,14 @@ export type OpOutcome =
     }
   | { readonly kind: 'failed'; readonly error: WireError };
 
+/** A batch's operations as they cross to the shard: see request-wire.ts. */
+export interface PackedRequests {
+  /** The commands, in order: the JSON text of an array of {@link CommandOp}. */
+  readonly commands: string;
+  /** The other operations, with their index in the batch, in index order. */
+  readonly others: Array<readonly [index: number, op: Exclude<ShardRequest, CommandRequest>]>;
+}
+
 /** An outcome other than a commit. */
 export type OtherOutcome = Exclude<OpOutcome, { readonly kind: 'committed' }>;
 
@@ -183,7 +191,7 @@ export interface PackedOutcomes {
 
 export type ShardTask =
   | { readonly kind: 'init'; readonly config: ShardConfig; readonly events: MessagePort }
-  | { readonly kind: 'batch'; readonly batchId: number; readonly ops: readonly ShardRequest[] }
+  | { readonly kind: 'batch'; readonly batchId: number; readonly requests: PackedRequests }
   | { readonly kind: 'close' };
 
 export type ShardReply =

@@ -11,6 +11,7 @@ import { ShardCrashedError, describeThrown, fromWire, type AsynxError } from './
 import type { ResolvedOptions } from './options.js';
 import type { StoredEvent } from './event.js';
 import { PORT_MEMORY, RecentVersions, decodeEvents, type ReceivedStates } from './event-wire.js';
+import { packRequests } from './request-wire.js';
 import type { PortMessage, ShardConfig, ShardRequest, ShardReply, ShardTask, SnapshotCorruptMessage } from './protocol.js';
 
 const WORKER_FILE = fileURLToPath(new URL('../workers/shard.js', import.meta.url));
@@ -101,6 +102,7 @@ export class ShardWorker {
    * starts a replacement first.
    */
   async run(batchId: number, ops: readonly ShardRequest[]): Promise<BatchReply> {
+    const requests = packRequests(ops);
     for (;;) {
       if (this.#broken !== undefined) throw this.#broken;
       if (this.#needsInit) {
@@ -119,7 +121,7 @@ export class ShardWorker {
       let reply: ShardReply;
       try {
         // Aborting a running piscina task terminates its thread: exactly what a stuck batch needs.
-        reply = await this.#pool.run({ kind: 'batch', batchId, ops }, { signal: watchdog.signal });
+        reply = await this.#pool.run({ kind: 'batch', batchId, requests }, { signal: watchdog.signal });
       } catch (thrown) {
         this.#needsInit = true;
         const cause = watchdog.signal.aborted

@@ -6,6 +6,7 @@ import { ShardRuntime } from '../src/shard/shard-runtime.js';
 import { CommandFailedError, describeThrown, isAsynxError, toWire } from '../src/errors.js';
 import type { ShardReply, ShardTask } from '../src/protocol.js';
 import { packOutcomes } from '../src/outcome-wire.js';
+import { unpackRequests } from '../src/request-wire.js';
 
 let runtime: ShardRuntime | undefined;
 
@@ -26,7 +27,7 @@ export default async function handleTask(task: ShardTask): Promise<ShardReply> {
       return {
         kind: 'batch-done',
         batchId: task.batchId,
-        outcomes: packOutcomes(runtime.runBatch(task.batchId, task.ops)),
+        outcomes: packOutcomes(runtime.runBatch(task.batchId, unpackRequests(task.requests))),
         cache: runtime.cacheCounters(),
       };
     case 'close':
