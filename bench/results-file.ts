@@ -42,8 +42,9 @@ files in the OS temp directory, WAL, \`synchronous=FULL\`.
 ## Scenarios
 
 - **order**: N orders, each \`CreateOrder\` → \`ConfirmOrder\` → \`ShipOrder\`
-  (the example's \`orderDomain\`); a sender awaits an order's three sends in
-  turn. Quick runs with one sender use fewer orders (each command waits for
+  (the example's \`orderDomain\`, without the snapshot it stores at
+  \`ShipOrder\`: the baselines store none; see bench/domains/order-domain.ts);
+  a sender awaits an order's three sends in turn. Quick runs with one sender use fewer orders (each command waits for
   its own fsync). Throughput counts commands.
 - **cpu-heavy**: validate does real CPU work. \`ed25519\`: each command carries
   an Ed25519 signature and the signer's public key (SPKI DER, base64), and

@@ -4,7 +4,7 @@
  * Variants: the engine, both single-thread baselines, and raw-sqlite with
  * the same number of events.
  */
-import { orderDomain } from '../../examples/order/domain.js';
+import { benchOrderDomain } from '../domains/order-domain.js';
 import { runEmmett } from '../baselines/emmett.js';
 import { runRawSqlite } from '../baselines/raw-sqlite.js';
 import { BATCHED_PER_TRANSACTION, runSingleThread } from '../baselines/single-thread-run.js';
@@ -21,7 +21,7 @@ const args = readScenarioArgs({ count: 10_000, concurrency: 100 });
 const base = { scenario: 'order', workload: 'default', unit: 'commands/s' } as const;
 
 async function engineRun(): Promise<BenchResult> {
-  return withEngine(orderDomain, { shards: args.shards }, async (engine) => {
+  return withEngine(benchOrderDomain, { shards: args.shards }, async (engine) => {
     const latency = new LatencyRecorder(args.count * 3);
     const timed = async (send: () => Promise<unknown>): Promise<void> => {
       const began = performance.now();
@@ -55,7 +55,7 @@ async function main(): Promise<BenchResult> {
     case 'txn-per-command':
     case 'batched-single-thread': {
       const perTransaction = args.variant === 'txn-per-command' ? 1 : BATCHED_PER_TRANSACTION;
-      const run = await withTempDir(async (dir) => runSingleThread({ domain: orderDomain, dir, perTransaction, commands: orderCommands(args.count) }));
+      const run = await withTempDir(async (dir) => runSingleThread({ domain: benchOrderDomain, dir, perTransaction, commands: orderCommands(args.count) }));
       return throughput({ ...base, variant: args.variant, shards: 1, concurrency: 1 }, run.commands, run.timing, run.latency.summary(), `${args.count} orders`);
     }
     case 'emmett': {
