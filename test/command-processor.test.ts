@@ -64,6 +64,35 @@ describe('command processor', () => {
     expect(events[0]).toMatchObject({ version: 3, state: { count: 7, log: [1, 2, 4] }, previousState: { count: 3 } });
   });
 
+  it('given stored aggregates out of the cache, when one batch mixes them with new ones, then the stored are hydrated and the new start empty', () => {
+    const s = shard(0);
+    const { outcomes, events } = s.given([increment('a', 1), increment('b', 2)]).when([increment('a', 1), increment('new', 3), increment('b', 1), increment('new', 1)]);
+    expect(outcomes.map((o) => o.kind)).toEqual(['committed', 'committed', 'committed', 'committed']);
+    expect(events.map((e) => [e.aggregateId, e.version, e.previousState === undefined])).toEqual([
+      ['a', 2, false],
+      ['new', 1, true],
+      ['b', 2, false],
+      ['new', 2, false],
+    ]);
+  });
+
+  it('given no state cache, when a new aggregate is committed mid-batch, then its next command in the batch is read from the file', () => {
+    const s = shard(0);
+    const { outcomes, events } = s.given([]).when([
+      increment('n', 1),
+      increment('other', 1),
+      // A history read commits the batch so far; with no cache, `n` is then only in the file.
+      { kind: 'history', aggregateId: 'n', from: 1, to: 10 },
+      increment('n', 2),
+    ]);
+    expect(outcomes.map((o) => o.kind)).toEqual(['committed', 'committed', 'value', 'committed']);
+    expect(events.map((e) => [e.aggregateId, e.version, e.state])).toEqual([
+      ['n', 1, { id: 'n', count: 1, log: [1] }],
+      ['other', 1, { id: 'other', count: 1, log: [1] }],
+      ['n', 2, { id: 'n', count: 3, log: [1, 2] }],
+    ]);
+  });
+
   it('given a commit that fails, then every command of that commit and the reads that saw its state fail, and nothing leaks into the cache', () => {
     const s = shard();
     s.given([increment('a', 1)]);

@@ -62,6 +62,18 @@ export class AggregateLoader {
   }
 
   /**
+   * Of `aggregateIds`, those neither cached nor stored: the new aggregates of
+   * a batch, found with one query instead of a probe in each {@link load}.
+   */
+  newAmong(aggregateIds: Iterable<string>): Set<string> {
+    const uncached = new Set<string>();
+    for (const id of aggregateIds) if (!this.#cache.has(id)) uncached.add(id);
+    if (uncached.size < 2) return new Set();
+    for (const stored of this.#store.withEvents([...uncached])) uncached.delete(stored);
+    return uncached;
+  }
+
+  /**
    * Events `from..to` with their states. `base` is the state at `from - 1`
    * when the caller has it; otherwise it is rebuilt (from the snapshot when
    * that is old enough). Reads only: never writes a snapshot.

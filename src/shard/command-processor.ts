@@ -28,6 +28,10 @@ export interface ProcessorCounters {
 
 export type ProcessorSettings = RunnerSettings;
 
+function* commandTargets(ops: readonly ShardOp[]): Generator<string> {
+  for (const op of ops) if (op.kind === 'command') yield op.aggregateId;
+}
+
 export class CommandProcessor {
   readonly #store: ShardStore;
   readonly #loader: AggregateLoader;
@@ -53,6 +57,7 @@ export class CommandProcessor {
     const outcomes = new Array<OpOutcome>(ops.length);
     const batch: BatchState = {
       working: new Map(),
+      fresh: ops.length > 1 ? this.#loader.newAmong(commandTargets(ops)) : new Set(),
       pending: [],
       snapshots: [],
       seals: new Map(),
@@ -62,7 +67,7 @@ export class CommandProcessor {
     const occurredAt = new Date().toISOString();
 
     const current = (aggregateId: string): CachedAggregate | undefined => {
-      const entry = batch.working.get(aggregateId) ?? this.#loader.load(aggregateId);
+      const entry = batch.working.get(aggregateId) ?? (batch.fresh.has(aggregateId) ? undefined : this.#loader.load(aggregateId));
       if (entry?.migrated === true) batch.seals.set(aggregateId, entry);
       return entry;
     };

@@ -29,6 +29,12 @@ export interface PendingEvent {
 export interface BatchState {
   /** State of aggregates changed in this batch, not yet committed. */
   readonly working: Map<string, CachedAggregate>;
+  /**
+   * Aggregates known at the batch's start to have no events (see
+   * AggregateLoader.newAmong). One leaves the set when it gets an event:
+   * the state cache may not keep it.
+   */
+  readonly fresh: Set<string>;
   pending: PendingEvent[];
   snapshots: NewSnapshot[];
   /** Aggregates hydrated by migration, to be sealed with a fresh snapshot at commit. */
@@ -156,6 +162,7 @@ export class CommandRunner {
       batch.seals.delete(op.aggregateId);
     }
     batch.working.set(op.aggregateId, { state, version });
+    batch.fresh.delete(op.aggregateId);
     return undefined;
   }
 }

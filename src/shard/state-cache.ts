@@ -45,6 +45,11 @@ export class StateCache {
     return entry;
   }
 
+  /** Whether the aggregate is cached, without counting a hit or a miss or changing its recency. */
+  has(aggregateId: string): boolean {
+    return this.#entries.peek(aggregateId) !== undefined;
+  }
+
   set(aggregateId: string, entry: CachedAggregate): void {
     if (this.capacity === 0) return;
     this.#entries.set(aggregateId, entry);
