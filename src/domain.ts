@@ -34,7 +34,10 @@ export interface CommandDefinition<S extends object, P> {
   validate?(current: Readonly<S> | undefined, payload: P): void;
   /**
    * Returns the complete next state (a JSON object). `current` is frozen:
-   * build a new object instead of mutating it.
+   * build a new object instead of mutating it. The returned object is
+   * frozen in place and becomes the stored state (it is copied instead when
+   * it needs normalising: `undefined` fields, `-0`), so do not keep it to
+   * change later.
    */
   emit(current: Readonly<S> | undefined, payload: P): S;
   /** Store a snapshot of the state after this command's event. @default false */

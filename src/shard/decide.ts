@@ -5,14 +5,14 @@
  */
 import type { CommandDefinition } from '../domain.js';
 import { CommandFailedError, ValidationError, describeThrown, isAsynxError, type AsynxError } from '../errors.js';
-import { NotJsonError, toJson, type JsonObject, type JsonValue } from '../json.js';
+import { NotJsonError, freezeIfCanonical, toJson, type JsonObject, type JsonValue } from '../json.js';
 
 export type Decision = { readonly ok: true; readonly state: JsonObject } | { readonly ok: false; readonly error: AsynxError };
 
 /**
  * Runs validate and emit for one command on `current` (undefined for an
  * aggregate that never existed) and returns the next state, frozen and
- * normalised to JSON, or the error: `ValidationError` when the domain
+ * normalised to JSON (frozen in place when it already is JSON), or the error: `ValidationError` when the domain
  * refused, `CommandFailedError` for anything else user code did wrong.
  */
 export function decide(
@@ -45,7 +45,8 @@ export function decide(
     };
   }
   try {
-    return { ok: true, state: toJson(emitted, 'state', true) as JsonObject };
+    // Most states are canonical JSON already: frozen where they are, not copied.
+    return { ok: true, state: (freezeIfCanonical(emitted) ?? toJson(emitted, 'state', true)) as JsonObject };
   } catch (thrown) {
     if (!(thrown instanceof NotJsonError)) throw thrown;
     return {
