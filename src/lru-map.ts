@@ -1,20 +1,25 @@
 /**
  * A Map bounded to `capacity` entries that drops the least recently set one.
- * Recency is the Map's insertion order: setting a key deletes and re-inserts
- * it. The shard's state cache and the event wire's records of recent
- * versions are both one of these.
+ * The shard's state cache and the event wire's records of recent versions
+ * are both one of these, and both set an entry for nearly every command.
+ * Recency is a doubly linked list through the entries: setting a key that
+ * is there relinks its entry and leaves the Map alone, and a full map reuses
+ * the entry it drops for the key it adds. Deleting and re-inserting keys to
+ * use the Map's own order cost 2.5× as much in a shard (order workload,
+ * 60,000 commands: 69 against 27 ms of the worker's CPU profile).
  */
+interface Entry<K, V> {
+  key: K;
+  value: V;
+  older: Entry<K, V> | undefined;
+  newer: Entry<K, V> | undefined;
+}
+
 export class LruMap<K, V> {
   readonly capacity: number;
-  readonly #entries = new Map<K, V>();
-  /**
-   * Kept from one eviction to the next: a Map iterator visits entries in
-   * insertion order, skips deleted ones and reaches entries added after it
-   * was made, so it always stands at or before the oldest entry. A fresh
-   * `keys()` per eviction steps over every entry deleted since the Map last
-   * compacted: 2.4 µs per set at 4,096 entries, against 0.56.
-   */
-  #oldest: Iterator<K> | undefined;
+  readonly #entries = new Map<K, Entry<K, V>>();
+  #oldest: Entry<K, V> | undefined;
+  #newest: Entry<K, V> | undefined;
 
   constructor(capacity: number) {
     this.capacity = capacity;
@@ -26,24 +31,61 @@ export class LruMap<K, V> {
 
   /** The entry, leaving its recency alone. */
   peek(key: K): V | undefined {
-    return this.#entries.get(key);
+    return this.#entries.get(key)?.value;
   }
 
   /** Makes `key` the most recent entry; past capacity, drops the least recent. */
   set(key: K, value: V): void {
-    this.#entries.delete(key);
-    this.#entries.set(key, value);
-    if (this.#entries.size > this.capacity) {
-      this.#oldest ??= this.#entries.keys();
-      this.#entries.delete(this.#oldest.next().value as K);
+    const known = this.#entries.get(key);
+    if (known !== undefined) {
+      known.value = value;
+      if (known !== this.#newest) {
+        this.#unlink(known);
+        this.#append(known);
+      }
+      return;
     }
+    if (this.capacity < 1) return;
+    let entry: Entry<K, V>;
+    if (this.#entries.size >= this.capacity) {
+      entry = this.#oldest!;
+      this.#unlink(entry);
+      this.#entries.delete(entry.key);
+      entry.key = key;
+      entry.value = value;
+    } else {
+      entry = { key, value, older: undefined, newer: undefined };
+    }
+    this.#entries.set(key, entry);
+    this.#append(entry);
   }
 
   delete(key: K): void {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return;
+    this.#unlink(entry);
     this.#entries.delete(key);
   }
 
   clear(): void {
     this.#entries.clear();
+    this.#oldest = undefined;
+    this.#newest = undefined;
+  }
+
+  #unlink(entry: Entry<K, V>): void {
+    if (entry.older === undefined) this.#oldest = entry.newer;
+    else entry.older.newer = entry.newer;
+    if (entry.newer === undefined) this.#newest = entry.older;
+    else entry.newer.older = entry.older;
+    entry.older = undefined;
+    entry.newer = undefined;
+  }
+
+  #append(entry: Entry<K, V>): void {
+    entry.older = this.#newest;
+    if (this.#newest === undefined) this.#oldest = entry;
+    else this.#newest.newer = entry;
+    this.#newest = entry;
   }
 }
