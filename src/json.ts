@@ -132,7 +132,9 @@ function freezeCanonical(value: unknown, depth: number, ancestors: object[]): bo
       } else {
         const proto: unknown = Object.getPrototypeOf(value);
         if (proto !== Object.prototype && proto !== null) return false;
-        for (const key of Object.keys(value)) {
+        // for-in, unlike Object.keys, allocates no array. It would also visit an enumerable key added
+        // to Object.prototype; checking that as well is harmless, since only own keys are stored.
+        for (const key in value) {
           const field: unknown = (value as Record<string, unknown>)[key];
           if (field === undefined || key === '__proto__' || !freezeCanonical(field, depth + 1, ancestors)) return false;
         }

@@ -162,7 +162,8 @@ export class CommandProcessor {
         outcomes[opIndex] = { kind: 'committed', position: positions[i]! };
       }
       for (const [aggregateId, sealed] of seals) this.#cache.set(aggregateId, { state: sealed.state, version: sealed.version });
-      for (const [aggregateId, entry] of working) this.#cache.set(aggregateId, { state: entry.state, version: entry.version });
+      // Working entries are never marked migrated (see CommandRunner): cached as they are.
+      for (const [aggregateId, entry] of working) this.#cache.set(aggregateId, entry);
       this.counters.committed += pending.length;
       if (events.length > 0) publish(events);
     } catch (thrown) {

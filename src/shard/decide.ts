@@ -22,26 +22,25 @@ export function decide(
   current: JsonObject | undefined,
   payload: JsonValue,
 ): Decision {
-  const where = { type, aggregateId };
   let emitted: unknown;
   try {
     definition.validate?.(current, payload);
     emitted = definition.emit(current, payload);
   } catch (thrown) {
     if (isAsynxError(thrown) && thrown.code === 'VALIDATION_FAILED') {
-      return { ok: false, error: new ValidationError(thrown.message, { ...where, ...thrown.details }) };
+      return { ok: false, error: new ValidationError(thrown.message, { type, aggregateId, ...thrown.details }) };
     }
     const { message, stack } = describeThrown(thrown);
     return {
       ok: false,
-      error: new CommandFailedError(`${type} on ${aggregateId} threw: ${message}`, { ...where, cause: message, causeStack: stack ?? null }),
+      error: new CommandFailedError(`${type} on ${aggregateId} threw: ${message}`, { type, aggregateId, cause: message, causeStack: stack ?? null }),
     };
   }
   if (typeof emitted !== 'object' || emitted === null || Array.isArray(emitted)) {
     const got = emitted === null ? 'null' : Array.isArray(emitted) ? 'an array' : typeof emitted;
     return {
       ok: false,
-      error: new CommandFailedError(`emit of ${type} on ${aggregateId} returned ${got}; it must return the next state as an object`, where),
+      error: new CommandFailedError(`emit of ${type} on ${aggregateId} returned ${got}; it must return the next state as an object`, { type, aggregateId }),
     };
   }
   try {
@@ -52,7 +51,8 @@ export function decide(
     return {
       ok: false,
       error: new CommandFailedError(`emit of ${type} on ${aggregateId} returned state that cannot be stored: ${thrown.message}`, {
-        ...where,
+        type,
+        aggregateId,
         path: thrown.path,
       }),
     };
