@@ -3,7 +3,8 @@
  * one JSON line per result out on stdout, anything else on stderr.
  */
 import { parseArgs } from 'node:util';
-import { isVariant, type BenchResult, type Variant } from './result.js';
+import { basename } from 'node:path';
+import { VARIANTS, isVariant, type BenchResult, type Variant } from './result.js';
 import type { Timing } from './timing.js';
 
 export interface ScenarioArgs {
@@ -34,7 +35,32 @@ function positiveNumber(raw: string | undefined, name: string, fallback: number)
   return value;
 }
 
+function usage(): string {
+  const script = `dist/bench/scenarios/${basename(process.argv[1] ?? 'scenario.js')}`;
+  return `usage: node ${script} [--variant ${VARIANTS.join('|')}] [--shards N] [--concurrency N] [--count N] [--workload NAME] [--micros N] [--seconds S] [--repeats N]
+Runs one case of one scenario and prints its result as a JSON line; \`npm run bench\` runs every case and records them.`;
+}
+
+/**
+ * The scenario's arguments from its command line. `--help` prints the usage;
+ * a bad argument ends the process with exit code 2 and a message naming it,
+ * before anything is measured.
+ */
 export function readScenarioArgs(defaults: Partial<ScenarioArgs> = {}, argv: readonly string[] = process.argv.slice(2)): ScenarioArgs {
+  if (argv.includes('--help')) {
+    process.stdout.write(`${usage()}\n`);
+    process.exit(0);
+  }
+  try {
+    return parseScenarioArgs(defaults, argv);
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${usage()}\n`);
+    process.exit(2);
+  }
+}
+
+/** As {@link readScenarioArgs}, throwing on a bad argument. */
+export function parseScenarioArgs(defaults: Partial<ScenarioArgs>, argv: readonly string[]): ScenarioArgs {
   const { values } = parseArgs({
     args: [...argv],
     options: {
@@ -50,7 +76,7 @@ export function readScenarioArgs(defaults: Partial<ScenarioArgs> = {}, argv: rea
     strict: true,
   });
   const variant = values.variant ?? defaults.variant ?? 'engine';
-  if (!isVariant(variant)) throw new Error(`--variant must be engine, txn-per-command, batched-single-thread or raw-sqlite, got ${variant}`);
+  if (!isVariant(variant)) throw new Error(`--variant must be one of ${VARIANTS.join(', ')}, got ${variant}`);
   return {
     variant,
     shards: positiveInteger(values.shards, 'shards', defaults.shards ?? 1),

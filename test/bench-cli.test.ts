@@ -1,8 +1,8 @@
 /**
  * The benchmark's command lines, run as child processes from dist/bench:
- * bad arguments stop them before any measuring starts, with exit code 2
- * and a message naming the option; the thread-scaling probe prints its
- * table.
+ * bad arguments stop the runner and each scenario script before any
+ * measuring starts, with exit code 2 and a message naming the option; the
+ * thread-scaling probe prints its table.
  */
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
@@ -45,6 +45,27 @@ describe('npm run bench (dist/bench/run.js)', () => {
     const result = await runScript('run.js', '--help');
     expect(result.code).toBe(0);
     for (const option of ['--shards', '--senders', '--quick', '--json', '--no-record', '--peers']) expect(result.stdout).toContain(option);
+  });
+});
+
+describe('a scenario run on its own (dist/bench/scenarios/*.js)', () => {
+  it.each([
+    ['order.js', ['--shards', 'x'], '--shards must be a positive integer, got x'],
+    ['latency.js', ['--seconds', '0'], '--seconds must be a positive number, got 0'],
+    ['order.js', ['--variant', 'fastest'], '--variant must be one of engine, txn-per-command'],
+    ['hydration.js', ['--verbose'], "Unknown option '--verbose'"],
+  ])('%s refuses %j with exit code 2 and its usage', async (script, args, message) => {
+    const result = await runScript(`scenarios/${script}`, ...args);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(message);
+    expect(result.stderr).toContain(`usage: node dist/bench/scenarios/${script}`);
+    expect(result.stdout).toBe('');
+  });
+
+  it('prints its usage, options included, for --help', async () => {
+    const result = await runScript('scenarios/cpu-heavy.js', '--help');
+    expect(result.code).toBe(0);
+    for (const option of ['--variant', '--shards', '--concurrency', '--count', '--workload', '--micros']) expect(result.stdout).toContain(option);
   });
 });
 
