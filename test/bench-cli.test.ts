@@ -2,11 +2,17 @@
  * The benchmark's command lines, run as child processes from dist/bench:
  * bad arguments stop the runner and each scenario script before any
  * measuring starts, with exit code 2 and a message naming the option; the
- * thread-scaling probe prints its table.
+ * thread-scaling probe prints its table; the profile summary and the A/B
+ * runner do what they say.
  */
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { medians } from '../dist/bench/ab.js';
+import { selfTimes, type CpuProfile } from '../dist/bench/profile-summary.js';
+import type { BenchResult } from '../dist/bench/result.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -87,5 +93,95 @@ describe('the thread-scaling probe (dist/bench/verify-threads.js)', () => {
     const result = await runScript('verify-threads.js', ...args);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(message);
+  });
+});
+
+/** Two functions and the idle node: `work` sampled 3 ms, `helper` 1 ms, idle 6 ms. */
+const PROFILE: CpuProfile = {
+  nodes: [
+    { id: 1, callFrame: { functionName: '(idle)', url: '', lineNumber: -1 } },
+    { id: 2, callFrame: { functionName: 'work', url: 'file:///x/dist/src/engine.js', lineNumber: 10 } },
+    { id: 3, callFrame: { functionName: '', url: 'file:///x/dist/src/helper.js', lineNumber: 4 } },
+  ],
+  samples: [1, 2, 2, 3, 2, 1],
+  timeDeltas: [1000, 1000, 1000, 1000, 1000, 5000],
+};
+
+describe('the profile summary (dist/bench/profile-summary.js)', () => {
+  it('adds up each function\'s self time, largest first', () => {
+    expect(selfTimes(PROFILE)).toEqual({
+      total: 10,
+      rows: [
+        { where: '(idle) :-1', ms: 6 },
+        { where: 'work src/engine.js:10', ms: 3 },
+        { where: '(anonymous) src/helper.js:4', ms: 1 },
+      ],
+    });
+  });
+
+  it('prints each file\'s rows, per operation with --ops', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'asynx-prof-'));
+    try {
+      const file = join(dir, 'main.cpuprofile');
+      writeFileSync(file, JSON.stringify(PROFILE));
+      const result = await runScript('profile-summary.js', file, '--ops', '1000', '--top', '2');
+      expect(result.code).toBe(0);
+      expect(result.stdout.trim().split('\n')).toEqual([
+        'main.cpuprofile: 10.0 ms sampled',
+        '       6.0 ms     6.00 µs/op  (idle) :-1',
+        '       3.0 ms     3.00 µs/op  work src/engine.js:10',
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.each([
+    [[], 'name at least one .cpuprofile file'],
+    [['package.json'], 'package.json is not a V8 CPU profile'],
+    [['missing.cpuprofile'], 'cannot read missing.cpuprofile'],
+    [['x.cpuprofile', '--top', '0'], '--top takes a positive whole number, got 0'],
+  ])('refuses %j with exit code 2 and its usage', async (args, message) => {
+    const result = await runScript('profile-summary.js', ...args);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(message);
+    expect(result.stderr).toContain('usage: node dist/bench/profile-summary.js');
+  });
+});
+
+describe('the A/B runner (dist/bench/ab.js)', () => {
+  const run = (opsPerSec: number, cpuUsPerOp?: number): BenchResult =>
+    ({ scenario: 'order', workload: 'default', variant: 'engine', unit: 'commands/s', shards: 1, concurrency: 1, operations: 1, seconds: 1, opsPerSec, cpuUsPerOp, p50Ms: 0, p99Ms: 0, p999Ms: 0 }) as BenchResult;
+
+  it('takes the median of each figure, the lower middle for an even count, skipping missing ones', () => {
+    expect(medians([run(30), run(10, 5), run(20, 7)])).toEqual({ opsPerSec: 20, cpuUsPerOp: 5, mainCpuUsPerOp: undefined });
+    expect(medians([run(40), run(10), run(30), run(20)]).opsPerSec).toBe(20);
+  });
+
+  it('runs the scenario from both trees, alternately, and prints each side\'s medians', async () => {
+    const result = await runScript('ab.js', '--a', '.', '--b', '.', '--runs', '2', '--', 'order.js', '--variant', 'batched-single-thread', '--count', '200');
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^A .*: median \d+ ops\/s, [\d.]+ cpu µs\/op, [\d.]+ main µs\/op {2}\(runs ops\/cpu\/main: \S+ \S+\)$/);
+    expect(lines[1]).toMatch(/^B /);
+  });
+
+  it.each([
+    [['--b', '.', '--', 'order.js'], '--a and --b name the two built trees to compare'],
+    [['--a', '.', '--b', '.', '--runs', '0', '--', 'order.js'], '--runs takes a whole number from 1 to 100, got 0'],
+    [['--a', '.', '--b', '.'], 'name the scenario script'],
+    [['--a', 'no-such-tree', '--b', '.', '--', 'order.js'], 'does not exist (build that tree first)'],
+  ])('refuses %j with exit code 2 and its usage', async (args, message) => {
+    const result = await runScript('ab.js', ...args);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(message);
+    expect(result.stderr).toContain('usage: node dist/bench/ab.js');
+  });
+
+  it('exits with code 1 and the scenario\'s own message when a run fails', async () => {
+    const result = await runScript('ab.js', '--a', '.', '--b', '.', '--runs', '1', '--', 'order.js', '--shards', 'x');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('--shards must be a positive integer, got x');
   });
 });
