@@ -12,7 +12,7 @@ import type { CommandOp, OpOutcome } from '../protocol.js';
 import type { AggregateLoader } from './aggregate-loader.js';
 import { commandDigest } from './command-digest.js';
 import { decide } from './decide.js';
-import { diffStates } from './patching.js';
+import { patchText } from './patching.js';
 import type { NewEvent, NewSnapshot, ShardStore } from './shard-store.js';
 import type { CachedAggregate } from './state-cache.js';
 
@@ -134,7 +134,7 @@ export class CommandRunner {
       name: definition.event,
       schemaVersion: this.#domain.schemaVersion,
       occurredAt,
-      patch: JSON.stringify(diffStates(current?.state, state)),
+      patch: patchText(current?.state, state),
       commandId: op.commandId ?? null,
       commandHash,
       metadata: op.metadata === undefined ? null : JSON.stringify(op.metadata),
