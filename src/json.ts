@@ -52,46 +52,58 @@ export function toJson(value: unknown, rootPath: string, freeze = false): JsonVa
  */
 export function assertJson(value: unknown, rootPath: string): void {
   // The full walk only for values the quick test cannot pass: it names the problem.
-  if (!isPlainJson(value, 0, [])) walkJson(value, rootPath, 'check');
+  if (!quickJson(value, false, 0, [])) walkJson(value, rootPath, 'check');
 }
 
-/** Nesting up to which {@link isPlainJson} answers; deeper values take the full walk. */
+/** Nesting up to which {@link quickJson} answers; deeper values take the full walk. */
 const QUICK_DEPTH = 32;
 
 /**
- * Whether `value` is JSON that {@link walkJson} would pass, answered without
- * building paths or a set of ancestors: `send` checks every payload on the
- * main thread, and this costs about half of the full walk. `false` also for
+ * The quick walk behind {@link assertJson} and {@link freezeIfCanonical}:
+ * whether `value` is JSON that {@link walkJson} would pass, answered without
+ * building paths or a set of ancestors (`send` checks every payload on the
+ * main thread, and this costs about half of the full walk). With `exact`,
+ * also that a copy would not change it (no `undefined` field, no `-0`), and
+ * each object and array is frozen once its contents passed. `false` also for
  * values nested deeper than {@link QUICK_DEPTH}, which may well be JSON.
  * `ancestors[0..depth)` are the objects enclosing `value`.
  */
-function isPlainJson(value: unknown, depth: number, ancestors: object[]): boolean {
+function quickJson(value: unknown, exact: boolean, depth: number, ancestors: object[]): boolean {
   switch (typeof value) {
     case 'string':
     case 'boolean':
       return true;
     case 'number':
-      return Number.isFinite(value);
+      return Number.isFinite(value) && !(exact && Object.is(value, -0));
     case 'object': {
       if (value === null) return true;
       if (depth >= QUICK_DEPTH) return false;
       for (let i = 0; i < depth; i++) if (ancestors[i] === value) return false;
       ancestors[depth] = value;
       if (Array.isArray(value)) {
+        // A hole reads as undefined: only holeless arrays pass.
         for (let i = 0; i < value.length; i++) {
           const item: unknown = value[i];
-          if (item === undefined || !isPlainJson(item, depth + 1, ancestors)) return false;
+          if (item === undefined || !quickJson(item, exact, depth + 1, ancestors)) return false;
         }
-        return true;
+      } else {
+        const proto: unknown = Object.getPrototypeOf(value);
+        if (proto !== Object.prototype && proto !== null) return false;
+        // for-in, unlike Object.keys, allocates no array. It would also visit a key made enumerable on
+        // Object.prototype: checking that too only sends the value to the full walk, which reads own keys.
+        for (const key in value) {
+          const field: unknown = (value as Record<string, unknown>)[key];
+          if (field === undefined) {
+            if (exact) return false;
+            continue;
+          }
+          if (key === '__proto__' || !quickJson(field, exact, depth + 1, ancestors)) return false;
+        }
+        if (Object.getOwnPropertySymbols(value).length > 0) return false;
       }
-      const proto: unknown = Object.getPrototypeOf(value);
-      if (proto !== Object.prototype && proto !== null) return false;
-      for (const key of Object.keys(value)) {
-        const field: unknown = (value as Record<string, unknown>)[key];
-        if (field === undefined) continue;
-        if (key === '__proto__' || !isPlainJson(field, depth + 1, ancestors)) return false;
-      }
-      return Object.getOwnPropertySymbols(value).length === 0;
+      // Frozen containers are walked too: one frozen by its author may hold unfrozen children.
+      if (exact) Object.freeze(value);
+      return true;
     }
     default:
       return false;
@@ -108,45 +120,7 @@ function isPlainJson(value: unknown, depth: number, ancestors: object[]): boolea
  * shard about 1 µs per command and left as much garbage.
  */
 export function freezeIfCanonical(value: object): JsonValue | undefined {
-  return freezeCanonical(value, 0, []) ? (value as JsonValue) : undefined;
-}
-
-function freezeCanonical(value: unknown, depth: number, ancestors: object[]): boolean {
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return true;
-    case 'number':
-      return Number.isFinite(value) && !Object.is(value, -0);
-    case 'object': {
-      if (value === null) return true;
-      if (depth >= QUICK_DEPTH) return false;
-      for (let i = 0; i < depth; i++) if (ancestors[i] === value) return false;
-      ancestors[depth] = value;
-      if (Array.isArray(value)) {
-        for (let i = 0; i < value.length; i++) {
-          const item: unknown = value[i];
-          if (item === undefined || !freezeCanonical(item, depth + 1, ancestors)) return false;
-        }
-        // Only a holeless array passes: a hole reads as undefined above.
-      } else {
-        const proto: unknown = Object.getPrototypeOf(value);
-        if (proto !== Object.prototype && proto !== null) return false;
-        // for-in, unlike Object.keys, allocates no array. It would also visit an enumerable key added
-        // to Object.prototype; checking that as well is harmless, since only own keys are stored.
-        for (const key in value) {
-          const field: unknown = (value as Record<string, unknown>)[key];
-          if (field === undefined || key === '__proto__' || !freezeCanonical(field, depth + 1, ancestors)) return false;
-        }
-        if (Object.getOwnPropertySymbols(value).length > 0) return false;
-      }
-      // Frozen containers are walked too: one frozen by its author may hold unfrozen children.
-      Object.freeze(value);
-      return true;
-    }
-    default:
-      return false;
-  }
+  return quickJson(value, true, 0, []) ? (value as JsonValue) : undefined;
 }
 
 function walkJson(value: unknown, rootPath: string, mode: 'check' | 'copy' | 'freeze'): JsonValue {
