@@ -5,7 +5,6 @@
  * only after it. A rejected command leaves no trace and does not affect the
  * others; a failed commit fails exactly the operations that depended on it.
  */
-import { randomUUID } from 'node:crypto';
 import type { Domain } from '../domain.js';
 import { CommandFailedError, NotFoundError, describeThrown, isAsynxError } from '../errors.js';
 import { FORGOTTEN_EVENT, type StoredEvent } from '../event.js';
@@ -15,6 +14,7 @@ import { CommandRunner, failed, type BatchState, type RunnerSettings } from './c
 import { LogReader } from './log-reader.js';
 import type { ShardStore } from './shard-store.js';
 import type { CachedAggregate, StateCache } from './state-cache.js';
+import { newEventId } from './event-ids.js';
 
 /** Called with the events of each commit, in commit order, before the batch's outcomes return. */
 export type PublishEvents = (events: StoredEvent[]) => void;
@@ -182,7 +182,7 @@ export class CommandProcessor {
   /** The event delivered before erasure: the aggregate's last state, never stored. */
   #tombstone(aggregateId: string, last: CachedAggregate, occurredAt: string): StoredEvent {
     return {
-      id: randomUUID(),
+      id: newEventId(),
       aggregateId,
       name: FORGOTTEN_EVENT,
       version: last.version,

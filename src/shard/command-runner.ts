@@ -4,7 +4,6 @@
  * snapshot added to the batch's uncommitted work. Nothing is written here;
  * the command processor commits the batch.
  */
-import { randomUUID } from 'node:crypto';
 import type { CommandDefinition, Domain } from '../domain.js';
 import { IdempotencyConflictError, UnknownCommandError, toWire, type AsynxError } from '../errors.js';
 import type { StoredEvent } from '../event.js';
@@ -15,6 +14,7 @@ import { decide } from './decide.js';
 import { patchText } from './patching.js';
 import type { NewEvent, NewSnapshot, ShardStore } from './shard-store.js';
 import type { CachedAggregate } from './state-cache.js';
+import { newEventId } from './event-ids.js';
 
 /** A stored event still being built: its position is set once the batch commits. */
 export type EventDraft = { -readonly [K in keyof StoredEvent]: StoredEvent[K] };
@@ -126,7 +126,7 @@ export class CommandRunner {
     if (!decision.ok) return failed(decision.error);
     const state = decision.state;
     const version = (current?.version ?? 0) + 1;
-    const eventId = randomUUID();
+    const eventId = newEventId();
     const row: NewEvent = {
       eventId,
       aggregateId: op.aggregateId,
