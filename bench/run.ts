@@ -3,7 +3,7 @@
  * one at a time (they would skew each other), prints one table, checks the
  * targets, and records the run in bench/RESULTS.md and bench/scaling.svg.
  *
- *   node dist/bench/run.js [scenario…] [--shards 1,2,4] [--senders 1,100,1000] [--quick] [--json] [--no-record]
+ *   node dist/bench/run.js [scenario…] [--shards 1,2,4] [--senders 1,100,1000] [--rounds N] [--quick] [--json] [--no-record]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -17,19 +17,23 @@ import { describeMachine } from './machine.js';
 import { measureParallelCapacity } from './parallel-capacity.js';
 import { planRun, type Invocation } from './plan.js';
 import { rate } from './ratios.js';
+import { medianOfRounds } from './rounds.js';
 import type { BenchResult } from './result.js';
 import { appendRecord, describeCapacity } from './results-file.js';
 import { scalingChart } from './svg-chart.js';
 import { formatTable } from './table.js';
 import { checkTargets, formatTargetCheck } from './targets.js';
 
-const USAGE = `usage: npm run bench -- [scenario…] [--shards 1,2,4] [--senders 1,100,1000] [--quick] [--json] [--no-record] [--peers]
+const USAGE = `usage: npm run bench -- [scenario…] [--shards 1,2,4] [--senders 1,100,1000] [--rounds N] [--quick] [--json] [--no-record] [--peers]
 
   scenario      run only scenarios whose name contains this (order, cpu-heavy,
                 hot-aggregate, latency, hydration, fanout)
   --shards      shard counts to measure (default 1,2,4)
   --senders     concurrent senders of the order workload (default 1,100,1000;
                 1,100 with --quick)
+  --rounds      run every case N times, a round of all cases after another,
+                and keep each case's median run (default 1; 3 for figures to
+                quote from a shared machine, whose speed drifts within a run)
   --quick       smaller counts: the whole run takes under two minutes on 2 cores
   --json        print one JSON object per result instead of the table
   --no-record   leave bench/RESULTS.md and bench/scaling.svg alone (a run
@@ -44,6 +48,7 @@ interface CliOptions {
   readonly filters: string[];
   readonly shards: number[];
   readonly senders: number[] | undefined;
+  readonly rounds: number;
   readonly quick: boolean;
   readonly json: boolean;
   readonly record: boolean;
@@ -59,12 +64,20 @@ function parseCounts(option: string, raw: string, max: number): number[] {
   return [...new Set(counts)].sort((a, b) => a - b);
 }
 
+function parseRounds(raw: string | undefined): number {
+  if (raw === undefined) return 1;
+  const rounds = Number(raw);
+  if (!Number.isInteger(rounds) || rounds < 1 || rounds > 20) throw new Error(`--rounds takes a whole number from 1 to 20, got ${raw}`);
+  return rounds;
+}
+
 function readCli(argv: readonly string[]): CliOptions | undefined {
   const { values, positionals } = parseArgs({
     args: [...argv],
     options: {
       shards: { type: 'string' },
       senders: { type: 'string' },
+      rounds: { type: 'string' },
       quick: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       'no-record': { type: 'boolean', default: false },
@@ -79,6 +92,7 @@ function readCli(argv: readonly string[]): CliOptions | undefined {
     filters: positionals,
     shards: parseCounts('shards', values.shards ?? '1,2,4', 256),
     senders: values.senders === undefined ? undefined : parseCounts('senders', values.senders, 100_000),
+    rounds: parseRounds(values.rounds),
     quick: values.quick,
     json: values.json,
     record: !values['no-record'],
@@ -140,17 +154,21 @@ async function main(): Promise<number> {
   const startedAt = new Date();
   const began = performance.now();
   const timeoutMs = options.quick ? 120_000 : 600_000;
-  const results: BenchResult[] = [];
+  const runs: BenchResult[] = [];
   const failures: string[] = [];
   const capacityBefore = await measureParallelCapacity(machine.cores);
   const shown = progress();
-  for (const [index, invocation] of plan.entries()) {
-    shown.step(index, plan.length, invocation);
-    const outcome = await runInvocation(invocation, timeoutMs);
-    if (outcome.ok) results.push(...outcome.results);
-    else failures.push(`${invocation.label}: ${outcome.reason}`);
+  const steps = plan.length * options.rounds;
+  for (let round = 0; round < options.rounds; round++) {
+    for (const [index, invocation] of plan.entries()) {
+      shown.step(round * plan.length + index, steps, invocation);
+      const outcome = await runInvocation(invocation, timeoutMs);
+      if (outcome.ok) runs.push(...outcome.results);
+      else failures.push(`${invocation.label}${options.rounds > 1 ? ` (round ${round + 1})` : ''}: ${outcome.reason}`);
+    }
   }
   shown.done();
+  const results = medianOfRounds(runs);
   const capacity = { before: capacityBefore, after: await measureParallelCapacity(machine.cores) };
   const rated = rate(results);
   const targets = checkTargets(rated).filter((check) => check.met !== undefined);

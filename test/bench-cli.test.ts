@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { medians } from '../dist/bench/ab.js';
+import { medianOfRounds } from '../dist/bench/rounds.js';
 import { selfTimes, type CpuProfile } from '../dist/bench/profile-summary.js';
 import type { BenchResult } from '../dist/bench/result.js';
 
@@ -39,6 +40,7 @@ describe('npm run bench (dist/bench/run.js)', () => {
     [['--senders', '100,many'], '--senders takes whole numbers from 1 to 100000'],
     [['no-such-scenario'], 'no scenario matches no-such-scenario'],
     [['--fast'], "Unknown option '--fast'"],
+    [['--rounds', '0'], '--rounds takes a whole number from 1 to 20, got 0'],
   ])('refuses %j with exit code 2 and says why', async (args, message) => {
     const result = await runScript('run.js', ...args, '--no-record');
     expect(result.code).toBe(2);
@@ -52,6 +54,39 @@ describe('npm run bench (dist/bench/run.js)', () => {
     expect(result.code).toBe(0);
     for (const option of ['--shards', '--senders', '--quick', '--json', '--no-record', '--peers']) expect(result.stdout).toContain(option);
   });
+});
+
+describe('runs of several rounds (--rounds)', () => {
+  const result = (variant: 'engine' | 'batched-single-thread', shards: number, opsPerSec: number, p50Ms = 1): BenchResult =>
+    ({ scenario: 'order', workload: 'default', variant, unit: 'commands/s', shards, concurrency: 100, operations: 1, seconds: 1, opsPerSec, p50Ms, p99Ms: 2, p999Ms: 3, note: '10 orders' }) as BenchResult;
+
+  it('keeps each case\'s median run whole, notes the range, and keeps the cases\' order', () => {
+    const kept = medianOfRounds([
+      result('batched-single-thread', 1, 100),
+      result('engine', 2, 50, 7),
+      result('batched-single-thread', 1, 300),
+      result('engine', 2, 40, 8),
+      result('batched-single-thread', 1, 200),
+      result('engine', 2, 60, 9),
+    ]);
+    expect(kept.map((r) => [r.variant, r.opsPerSec, r.p50Ms, r.note])).toEqual([
+      ['batched-single-thread', 200, 1, '10 orders; median of 3 rounds (100–300)'],
+      ['engine', 50, 7, '10 orders; median of 3 rounds (40–60)'],
+    ]);
+  });
+
+  it('leaves a single run as it is', () => {
+    const single = result('engine', 1, 10);
+    expect(medianOfRounds([single])).toEqual([single]);
+  });
+
+  it('runs every case once per round and prints one row per case', async () => {
+    const run = await runScript('run.js', 'hot-aggregate', '--quick', '--shards', '1', '--rounds', '2', '--json', '--no-record');
+    expect(run.code).toBe(0);
+    const rows = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as BenchResult);
+    expect(rows.map((r) => r.variant).sort()).toEqual(['batched-single-thread', 'engine']);
+    for (const row of rows) expect(row.note).toMatch(/median of 2 rounds \([\d,]+–[\d,]+\)$/);
+  }, 60_000);
 });
 
 describe('a scenario run on its own (dist/bench/scenarios/*.js)', () => {
