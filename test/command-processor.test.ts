@@ -76,6 +76,19 @@ describe('command processor', () => {
     ]);
   });
 
+  it('counts a known-new aggregate as a cache miss, as a single lookup would', () => {
+    const store = new ShardStore({ path: ':memory:', shard: 0, shardCount: 1, hashScheme: 'test', synchronous: 'full' });
+    const cache = new StateCache(100);
+    const loader = new AggregateLoader(store, cache, counterDomain, 0, () => undefined);
+    const processor = new CommandProcessor(store, loader, cache, counterDomain, { shard: 0, snapshotEvery: 0 });
+    processor.run([increment('alone', 1)], () => undefined);
+    expect([cache.hits, cache.misses]).toEqual([0, 1]);
+    processor.run([increment('x', 1), increment('y', 1), increment('x', 1)], () => undefined);
+    expect([cache.hits, cache.misses]).toEqual([0, 3]);
+    processor.run([increment('x', 1), increment('alone', 1)], () => undefined);
+    expect([cache.hits, cache.misses]).toEqual([2, 3]);
+  });
+
   it('given no state cache, when a new aggregate is committed mid-batch, then its next command in the batch is read from the file', () => {
     const s = shard(0);
     const { outcomes, events } = s.given([]).when([

@@ -67,7 +67,12 @@ export class CommandProcessor {
     const occurredAt = new Date().toISOString();
 
     const current = (aggregateId: string): CachedAggregate | undefined => {
-      const entry = batch.working.get(aggregateId) ?? (batch.fresh.has(aggregateId) ? undefined : this.#loader.load(aggregateId));
+      let entry = batch.working.get(aggregateId);
+      if (entry === undefined) {
+        // Known new: counted as the cache miss load() would have counted.
+        if (batch.fresh.has(aggregateId)) this.#cache.misses++;
+        else entry = this.#loader.load(aggregateId);
+      }
       if (entry?.migrated === true) batch.seals.set(aggregateId, entry);
       return entry;
     };
