@@ -8,81 +8,15 @@ import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
 import { ConfigError, StorageError, describeThrown } from '../errors.js';
 import type { ScalarColumnsJson } from '../event-wire.js';
-import type { SynchronousMode } from '../protocol.js';
 import { assertNotTruncated, prepareSchema } from './store-schema.js';
-
-export interface EventRow {
-  readonly position: number;
-  readonly event_id: string;
-  readonly aggregate_id: string;
-  readonly version: number;
-  readonly name: string;
-  readonly schema_version: number;
-  readonly occurred_at: string;
-  readonly patch: string;
-  readonly command_id: string | null;
-  readonly command_hash: string | null;
-  readonly metadata: string | null;
-}
-
-/** What replaying one event needs. */
-export type PatchRow = Pick<EventRow, 'aggregate_id' | 'version' | 'name' | 'schema_version' | 'patch'>;
-
-/**
- * One aggregate's events for replay, as SQLite writes them in one row: each
- * column the JSON text of an array in version order (`patches` an array of
- * patches). One row and one parse per column cost about half of a row per
- * event (10,000 events: ~12 ms against ~25 ms).
- */
-export type ReplayColumns = Readonly<Record<'versions' | 'schemaVersions' | 'names' | 'patches', string>>;
 
 /** Columns of a log page as SQLite writes them, each the JSON text of an array; metadata items are JSON objects or null. */
 const LOG_COLUMNS = ['event_id', 'aggregate_id', 'name', 'version', 'schema_version', 'occurred_at', 'position', 'command_id', 'json(metadata)'];
 
-export interface LogPageColumns {
-  readonly scalars: ScalarColumnsJson;
-  readonly patches: string;
-}
+import type { EventRow, LogPageColumns, NewEvent, NewSnapshot, ReplayColumns, SnapshotRow, StoreOptions } from './store-rows.js';
 
-export interface SnapshotRow {
-  readonly version: number;
-  readonly schema_version: number;
-  readonly state: string;
-}
-
-export interface NewEvent {
-  readonly eventId: string;
-  readonly aggregateId: string;
-  readonly version: number;
-  readonly name: string;
-  readonly schemaVersion: number;
-  readonly occurredAt: string;
-  /** The RFC 6902 patch as JSON text. */
-  readonly patch: string;
-  readonly commandId: string | null;
-  /** Digest of the command type and payload, to tell a retry from a conflicting reuse of `commandId`. */
-  readonly commandHash: string | null;
-  readonly metadata: string | null;
-}
-
-export interface NewSnapshot {
-  readonly aggregateId: string;
-  readonly version: number;
-  readonly schemaVersion: number;
-  readonly state: string;
-}
-
-export interface ShardIdentity {
-  readonly shard: number;
-  readonly shardCount: number;
-  readonly hashScheme: string;
-}
-
-export interface StoreOptions extends ShardIdentity {
-  /** File path, or `:memory:`. */
-  readonly path: string;
-  readonly synchronous: SynchronousMode;
-}
+// Callers import the row types from here, with the store.
+export type { EventRow, LogPageColumns, NewEvent, NewSnapshot, PatchRow, ReplayColumns, ShardIdentity, SnapshotRow, StoreOptions } from './store-rows.js';
 
 export class ShardStore {
   readonly path: string;

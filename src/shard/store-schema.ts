@@ -6,7 +6,7 @@
 import type { Database as Db } from 'better-sqlite3';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { ConfigError, StorageError } from '../errors.js';
-import type { StoreOptions } from './shard-store.js';
+import type { StoreOptions } from './store-rows.js';
 
 /** Version of the file layout below; stored in `meta` as `format`. */
 export const STORE_FORMAT = 1;
