@@ -33,6 +33,15 @@ async function runScript(script: string, ...args: string[]): Promise<Result> {
   }
 }
 
+/** A refused command line: exit code 2, the reason and the usage (when the script prints one) on stderr, nothing on stdout. */
+async function expectRefusal(script: string, args: readonly string[], message: string, usage?: string): Promise<void> {
+  const result = await runScript(script, ...args);
+  expect(result.code).toBe(2);
+  expect(result.stderr).toContain(message);
+  if (usage !== undefined) expect(result.stderr).toContain(usage);
+  expect(result.stdout).toBe('');
+}
+
 describe('npm run bench (dist/bench/run.js)', () => {
   it.each([
     [['--shards', '0'], '--shards takes whole numbers from 1 to 256'],
@@ -41,13 +50,7 @@ describe('npm run bench (dist/bench/run.js)', () => {
     [['no-such-scenario'], 'no scenario matches no-such-scenario'],
     [['--fast'], "Unknown option '--fast'"],
     [['--rounds', '0'], '--rounds takes a whole number from 1 to 20, got 0'],
-  ])('refuses %j with exit code 2 and says why', async (args, message) => {
-    const result = await runScript('run.js', ...args, '--no-record');
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain(message);
-    expect(result.stderr).toContain('usage: npm run bench');
-    expect(result.stdout).toBe('');
-  });
+  ])('refuses %j with exit code 2 and says why', (args, message) => expectRefusal('run.js', [...args, '--no-record'], message, 'usage: npm run bench'));
 
   it('prints its usage, options included, for --help', async () => {
     const result = await runScript('run.js', '--help');
@@ -95,13 +98,9 @@ describe('a scenario run on its own (dist/bench/scenarios/*.js)', () => {
     ['latency.js', ['--seconds', '0'], '--seconds must be a positive number, got 0'],
     ['order.js', ['--variant', 'fastest'], '--variant must be one of engine, txn-per-command'],
     ['hydration.js', ['--verbose'], "Unknown option '--verbose'"],
-  ])('%s refuses %j with exit code 2 and its usage', async (script, args, message) => {
-    const result = await runScript(`scenarios/${script}`, ...args);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain(message);
-    expect(result.stderr).toContain(`usage: node dist/bench/scenarios/${script}`);
-    expect(result.stdout).toBe('');
-  });
+  ])('%s refuses %j with exit code 2 and its usage', (script, args, message) =>
+    expectRefusal(`scenarios/${script}`, args, message, `usage: node dist/bench/scenarios/${script}`),
+  );
 
   it('prints its usage, options included, for --help', async () => {
     const result = await runScript('scenarios/cpu-heavy.js', '--help');
@@ -124,11 +123,7 @@ describe('the thread-scaling probe (dist/bench/verify-threads.js)', () => {
   it.each([
     [['--count', '0'], '--count takes a positive whole number, got 0'],
     [['--threads', '2,x'], '--threads takes whole numbers from 1 to 256'],
-  ])('refuses %j with exit code 2', async (args, message) => {
-    const result = await runScript('verify-threads.js', ...args);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain(message);
-  });
+  ])('refuses %j with exit code 2', (args, message) => expectRefusal('verify-threads.js', args, message));
 });
 
 /** Two functions and the idle node: `work` sampled 3 ms, `helper` 1 ms, idle 6 ms. */
@@ -176,12 +171,9 @@ describe('the profile summary (dist/bench/profile-summary.js)', () => {
     [['package.json'], 'package.json is not a V8 CPU profile'],
     [['missing.cpuprofile'], 'cannot read missing.cpuprofile'],
     [['x.cpuprofile', '--top', '0'], '--top takes a positive whole number, got 0'],
-  ])('refuses %j with exit code 2 and its usage', async (args, message) => {
-    const result = await runScript('profile-summary.js', ...args);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain(message);
-    expect(result.stderr).toContain('usage: node dist/bench/profile-summary.js');
-  });
+  ])('refuses %j with exit code 2 and its usage', (args, message) =>
+    expectRefusal('profile-summary.js', args, message, 'usage: node dist/bench/profile-summary.js'),
+  );
 });
 
 describe('the A/B runner (dist/bench/ab.js)', () => {
@@ -207,12 +199,7 @@ describe('the A/B runner (dist/bench/ab.js)', () => {
     [['--a', '.', '--b', '.', '--runs', '0', '--', 'order.js'], '--runs takes a whole number from 1 to 100, got 0'],
     [['--a', '.', '--b', '.'], 'name the scenario script'],
     [['--a', 'no-such-tree', '--b', '.', '--', 'order.js'], 'does not exist (build that tree first)'],
-  ])('refuses %j with exit code 2 and its usage', async (args, message) => {
-    const result = await runScript('ab.js', ...args);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain(message);
-    expect(result.stderr).toContain('usage: node dist/bench/ab.js');
-  });
+  ])('refuses %j with exit code 2 and its usage', (args, message) => expectRefusal('ab.js', args, message, 'usage: node dist/bench/ab.js'));
 
   it('exits with code 1 and the scenario\'s own message when a run fails', async () => {
     const result = await runScript('ab.js', '--a', '.', '--b', '.', '--runs', '1', '--', 'order.js', '--shards', 'x');
