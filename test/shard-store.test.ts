@@ -41,9 +41,28 @@ describe('the shard store', () => {
     const store = new ShardStore({ path: ':memory:', ...identity });
     store.append([event('a', 1)]);
     expect(() => store.append([event('b', 1), event('a', 1)])).toThrow(StorageError);
-    expect(() => store.append([event('a', 1)])).toThrow(/UNIQUE constraint failed: events\.aggregate_id, events\.version/);
+    expect(() => store.append([event('a', 1)])).toThrow(/failed at a v1: UNIQUE constraint failed: streams\.aggregate_id/);
+    store.append([event('a', 2)]);
+    expect(() => store.append([event('a', 2)])).toThrow(/failed at a v2: UNIQUE constraint failed: events\.stream, events\.version/);
     expect(store.eventsAfter('b', 0)).toEqual([]);
-    expect(store.eventsAfter('a', 0)).toHaveLength(1);
+    expect(store.hasEvents('b')).toBe(false);
+    expect(store.eventsAfter('a', 0)).toHaveLength(2);
+    store.close();
+  });
+
+  it('refuses a later version of an aggregate that has no events, naming it, and writes nothing of that batch', () => {
+    const store = new ShardStore({ path: ':memory:', ...identity });
+    let refusal: unknown;
+    try {
+      store.append([event('b', 1), event('a', 2)]);
+    } catch (thrown) {
+      refusal = thrown;
+    }
+    expect(refusal).toBeInstanceOf(StorageError);
+    expect(refusal).toMatchObject({ code: 'STORAGE_FAILED', details: { aggregateId: 'a', version: 2, sqliteCode: 'SQLITE_CONSTRAINT_NOTNULL' } });
+    expect((refusal as Error).message).toMatch(/failed at a v2: NOT NULL constraint failed: events\.stream/);
+    expect(store.hasEvents('b')).toBe(false);
+    expect(store.withEvents(['a', 'b'])).toEqual([]);
     store.close();
   });
 

@@ -141,6 +141,14 @@ function headPosition(db: Db): number {
   return row?.seq ?? 0;
 }
 
+/**
+ * Whether the file numbers its aggregates in a `streams` table (store
+ * format 2); a format 1 file, not opened by an engine since, has none.
+ */
+function hasStreams(db: Db): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'streams'").get() !== undefined;
+}
+
 function summarizeShard(dir: string, shard: number): ShardSummary {
   const path = shardFile(dir, shard);
   const file = `shard-${shard}.db`;
@@ -157,7 +165,7 @@ function summarizeShard(dir: string, shard: number): ShardSummary {
       return {
         ...base,
         exists,
-        aggregates: count('SELECT count(DISTINCT aggregate_id) AS n FROM events'),
+        aggregates: count(hasStreams(handle) ? 'SELECT count(*) AS n FROM streams' : 'SELECT count(DISTINCT aggregate_id) AS n FROM events'),
         events: count('SELECT count(*) AS n FROM events'),
         snapshots: count('SELECT count(*) AS n FROM snapshots'),
         headPosition: head,
@@ -211,7 +219,7 @@ export function aggregateHistory(dataDir: string, aggregateId: string): Aggregat
       db
         .prepare<[string], RawEvent>(
           `SELECT position, event_id, version, name, schema_version, occurred_at, patch, command_id, metadata
-           FROM events WHERE aggregate_id = ? ORDER BY version`,
+           FROM events WHERE ${hasStreams(db) ? 'stream = (SELECT stream FROM streams WHERE aggregate_id = ?)' : 'aggregate_id = ?'} ORDER BY version`,
         )
         .all(aggregateId),
       db.prepare<[string], { version: number; schema_version: number }>('SELECT version, schema_version FROM snapshots WHERE aggregate_id = ?').get(aggregateId),

@@ -1,5 +1,6 @@
 /**
- * One shard's SQLite file: the events log, one snapshot row per aggregate and
+ * One shard's SQLite file: the events log, the stream number of each
+ * aggregate (store-schema.ts says why), one snapshot row per aggregate and
  * a small meta table. Statements are prepared once; every batch is one
  * `BEGIN IMMEDIATE … COMMIT`, which with WAL and `synchronous=FULL` returns
  * only after the commit is on disk.
@@ -8,15 +9,28 @@ import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
 import { ConfigError, StorageError, describeThrown } from '../errors.js';
 import type { ScalarColumnsJson } from '../event-wire.js';
+import { LruMap } from '../lru-map.js';
 import { assertNotTruncated, prepareSchema } from './store-schema.js';
-
-/** Columns of a log page as SQLite writes them, each the JSON text of an array; metadata items are JSON objects or null. */
-const LOG_COLUMNS = ['event_id', 'aggregate_id', 'name', 'version', 'schema_version', 'occurred_at', 'position', 'command_id', 'json(metadata)'];
-
 import type { EventRow, LogPageColumns, NewEvent, NewSnapshot, ReplayColumns, SnapshotRow, StoreOptions } from './store-rows.js';
 
 // Callers import the row types from here, with the store.
 export type { EventRow, LogPageColumns, NewEvent, NewSnapshot, PatchRow, ReplayColumns, ShardIdentity, SnapshotRow, StoreOptions } from './store-rows.js';
+
+/** Columns of a log page as SQLite writes them, each the JSON text of an array; metadata items are JSON objects or null. */
+const LOG_COLUMNS = ['event_id', 'aggregate_id', 'name', 'version', 'schema_version', 'occurred_at', 'position', 'command_id', 'json(metadata)'];
+
+/** An event row's columns, without the stream number that only the file's own keys use. */
+const EVENT_COLUMNS = 'position, event_id, aggregate_id, version, name, schema_version, occurred_at, patch, command_id, command_hash, metadata';
+
+/**
+ * How many aggregates' stream numbers an append keeps at hand (~100 bytes
+ * each). Looking the stream up in SQLite for every event instead made each
+ * insert ~2 µs dearer (order workload, 10,000 orders: 7.8 against 5.6 µs).
+ */
+const STREAM_CACHE_CAPACITY = 65_536;
+
+/** The aggregate's stream number, NULL for an aggregate without events (so `stream = NULL` matches nothing). */
+const STREAM_OF = '(SELECT stream FROM streams WHERE aggregate_id = ?)';
 
 export class ShardStore {
   readonly path: string;
@@ -27,13 +41,21 @@ export class ShardStore {
   #hasEvents: Statement<[string], number>;
   #withEvents: Statement<[string], string>;
   #snapshot: Statement<[string], SnapshotRow>;
-  #insertEvent: Statement<[string, string, number, string, number, string, string, string | null, string | null, string | null]>;
+  #insertEvent: Statement<[string, string, number | null, number, string, number, string, string, string | null, string | null, string | null]>;
   #byCommandId: Statement<[string, string], EventRow>;
   #logPage: Statement<[number, number], string[]>;
   #headPosition: Statement<[], { position: number | null }>;
   #checkpoint: Statement<[string], { position: number }>;
   #saveCheckpoint: Statement<[string, number]>;
   #upsertSnapshot: Statement<[string, number, number, string]>;
+  #openStream: Statement<[string, number]>;
+  /** The number the next new aggregate's stream gets. */
+  #nextStream: number;
+  #streamOf: Statement<[string], number>;
+  /** Stream numbers by aggregate, set when a stream opens or is looked up; never ahead of the file once an append ends. */
+  readonly #streams = new LruMap<string, number>(STREAM_CACHE_CAPACITY);
+  /** The event the running append is writing, for naming it when the write fails. */
+  #writing: NewEvent | undefined;
   #appendAll: (events: readonly NewEvent[], snapshots: readonly NewSnapshot[]) => number[];
   #eraseAll: (aggregateId: string) => number;
 
@@ -56,26 +78,32 @@ export class ShardStore {
     }
     const db = this.#db;
     this.#eventsAfter = db.prepare(
-      'SELECT * FROM events WHERE aggregate_id = ? AND version > ? AND version <= ? ORDER BY version',
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE stream = ${STREAM_OF} AND version > ? AND version <= ? ORDER BY version`,
     );
     // group_concat keeps the subquery's order: the events table is read once, in version order.
     this.#replayAfter = db.prepare(
       `SELECT json_group_array(version) AS versions, json_group_array(schema_version) AS schemaVersions,
               json_group_array(name) AS names, '[' || coalesce(group_concat(patch, ','), '') || ']' AS patches
        FROM (SELECT version, schema_version, name, patch FROM events
-             WHERE aggregate_id = ? AND version > ? AND version <= ? ORDER BY version LIMIT ?)`,
+             WHERE stream = ${STREAM_OF} AND version > ? AND version <= ? ORDER BY version LIMIT ?)`,
     );
-    this.#latestVersion = db.prepare('SELECT max(version) AS version FROM events WHERE aggregate_id = ?');
-    this.#hasEvents = db.prepare<[string], number>('SELECT 1 FROM events WHERE aggregate_id = ? LIMIT 1').pluck(true);
+    this.#latestVersion = db.prepare(`SELECT max(version) AS version FROM events WHERE stream = ${STREAM_OF}`);
+    // An aggregate has a stream from its first event until it is erased.
+    this.#hasEvents = db.prepare<[string], number>('SELECT 1 FROM streams WHERE aggregate_id = ?').pluck(true);
     this.#withEvents = db
-      .prepare<[string], string>('SELECT value FROM json_each(?) WHERE EXISTS (SELECT 1 FROM events WHERE aggregate_id = value)')
+      .prepare<[string], string>('SELECT value FROM json_each(?) WHERE EXISTS (SELECT 1 FROM streams WHERE aggregate_id = value)')
       .pluck(true);
     this.#snapshot = db.prepare('SELECT version, schema_version, state FROM snapshots WHERE aggregate_id = ?');
     this.#insertEvent = db.prepare(
-      `INSERT INTO events (event_id, aggregate_id, version, name, schema_version, occurred_at, patch, command_id, command_hash, metadata)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO events (event_id, aggregate_id, stream, version, name, schema_version, occurred_at, patch, command_id, command_hash, metadata)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.#byCommandId = db.prepare('SELECT * FROM events WHERE aggregate_id = ? AND command_id = ?');
+    this.#openStream = db.prepare('INSERT INTO streams (aggregate_id, stream) VALUES (?, ?)');
+    // A stream lives exactly as long as its events (opened with the first, erased with all), so the highest
+    // number in use is the events' highest; one index probe, where streams, keyed by aggregate, would be scanned.
+    this.#nextStream = (db.prepare<[], number | null>('SELECT max(stream) FROM events').pluck(true).get() ?? 0) + 1;
+    this.#streamOf = db.prepare<[string], number>('SELECT stream FROM streams WHERE aggregate_id = ?').pluck(true);
+    this.#byCommandId = db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE stream = ${STREAM_OF} AND command_id = ?`);
     // A log page as one JSON array per column, built by SQLite: a handful of strings
     // per page instead of one per value, which is what reading rows costs.
     // The subquery's LIMIT keeps it from being flattened, so the aggregates see its rows in position order.
@@ -101,22 +129,49 @@ export class ShardStore {
         const positions = new Array<number>(events.length);
         for (let i = 0; i < events.length; i++) {
           const e = events[i]!;
+          this.#writing = e;
           const info = this.#insertEvent.run(
-            e.eventId, e.aggregateId, e.version, e.name, e.schemaVersion, e.occurredAt, e.patch, e.commandId, e.commandHash, e.metadata,
+            e.eventId, e.aggregateId, this.#streamFor(e), e.version, e.name, e.schemaVersion, e.occurredAt, e.patch, e.commandId, e.commandHash, e.metadata,
           );
           positions[i] = Number(info.lastInsertRowid);
         }
+        this.#writing = undefined;
         for (const s of snapshots) this.#upsertSnapshot.run(s.aggregateId, s.version, s.schemaVersion, s.state);
         return positions;
       })
       .immediate;
-    const deleteEvents = db.prepare<[string]>('DELETE FROM events WHERE aggregate_id = ?');
+    const deleteEvents = db.prepare<[string]>(`DELETE FROM events WHERE stream = ${STREAM_OF}`);
+    const deleteStream = db.prepare<[string]>('DELETE FROM streams WHERE aggregate_id = ?');
     const deleteSnapshot = db.prepare<[string]>('DELETE FROM snapshots WHERE aggregate_id = ?');
     this.#eraseAll = db.transaction((aggregateId: string) => {
       const erased = deleteEvents.run(aggregateId).changes;
+      deleteStream.run(aggregateId);
       deleteSnapshot.run(aggregateId);
       return erased;
     }).immediate;
+  }
+
+  /**
+   * The stream `event` goes to. A first event opens one: a second first
+   * event fails on streams' primary key. A later event of an
+   * aggregate without a stream gets null and fails on events' NOT NULL
+   * stream. Either way the append writes nothing.
+   */
+  #streamFor(event: NewEvent): number | null {
+    const { aggregateId } = event;
+    if (event.version === 1) {
+      const stream = this.#nextStream++;
+      this.#openStream.run(aggregateId, stream);
+      this.#streams.set(aggregateId, stream);
+      return stream;
+    }
+    let stream = this.#streams.peek(aggregateId);
+    if (stream === undefined) {
+      stream = this.#streamOf.get(aggregateId);
+      if (stream === undefined) return null;
+      this.#streams.set(aggregateId, stream);
+    }
+    return stream;
   }
 
   /** Events of one aggregate with `afterVersion < version <= toVersion`, in version order. */
@@ -198,12 +253,19 @@ export class ShardStore {
    * events' positions. Throws `StorageError` and writes nothing on failure.
    */
   append(events: readonly NewEvent[], snapshots: readonly NewSnapshot[] = []): number[] {
+    this.#writing = undefined;
     try {
       return this.#appendAll(events, snapshots);
     } catch (thrown) {
+      // Streams the rolled-back transaction opened must not be remembered.
+      this.#streams.clear();
       const sqliteCode = (thrown as { code?: unknown }).code;
-      throw new StorageError(`commit to ${this.path} failed: ${describeThrown(thrown).message}`, {
+      // Set by the transaction, which TypeScript cannot see from here.
+      const event = this.#writing as NewEvent | undefined;
+      const at = event === undefined ? '' : ` at ${event.aggregateId} v${event.version}`;
+      throw new StorageError(`commit to ${this.path} failed${at}: ${describeThrown(thrown).message}`, {
         file: this.path,
+        ...(event === undefined ? {} : { aggregateId: event.aggregateId, version: event.version }),
         ...(typeof sqliteCode === 'string' ? { sqliteCode } : {}),
       });
     }
@@ -216,6 +278,7 @@ export class ShardStore {
    */
   erase(aggregateId: string): number {
     let erased: number;
+    this.#streams.delete(aggregateId);
     try {
       erased = this.#eraseAll(aggregateId);
       if (this.path === ':memory:') return erased;
