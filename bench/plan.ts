@@ -30,6 +30,11 @@ interface Sizes {
   /** One sender waits for one fsync per command; in quick mode fewer orders give the same figure sooner. */
   readonly ordersOneSender: number;
   readonly orderConcurrency: readonly number[];
+  /**
+   * Orders named by UUIDs: enough that each order's index entries spread
+   * over a file larger than the default run's, where the layout matters.
+   */
+  readonly uuidOrders: number;
   /** raw-sqlite needs enough rows for a stable figure; it is a ceiling, not a like-for-like run. */
   readonly rawOrdersAtLeast: number;
   readonly signed: number;
@@ -49,6 +54,7 @@ const FULL: Sizes = {
   orders: 10_000,
   ordersOneSender: 10_000,
   orderConcurrency: [1, 100, 1000],
+  uuidOrders: 50_000,
   rawOrdersAtLeast: 20_000,
   signed: 30_000,
   busy: 15_000,
@@ -66,6 +72,7 @@ const QUICK: Sizes = {
   orders: 2_000,
   ordersOneSender: 200,
   orderConcurrency: [1, 100],
+  uuidOrders: 5_000,
   rawOrdersAtLeast: 10_000,
   signed: 6_000,
   busy: 4_000,
@@ -97,6 +104,10 @@ function orderRuns(sizes: Sizes, shards: readonly number[], senders: readonly nu
       runs.push(invocation('order', 'engine', { shards: s, concurrency: c, count: c === 1 ? sizes.ordersOneSender : sizes.orders }));
     }
   }
+  // UUID names, with the most senders asked for, against the hand-batched loop on the same orders.
+  const uuid = { workload: 'uuid', count: sizes.uuidOrders };
+  runs.push(invocation('order', 'batched-single-thread', uuid));
+  for (const s of shards) runs.push(invocation('order', 'engine', { ...uuid, shards: s, concurrency: Math.max(...senders) }));
   return runs;
 }
 

@@ -27,8 +27,10 @@ files in the OS temp directory, WAL, \`synchronous=FULL\`.
   aggregates in a \`Map\`, the *same domain code* (validate, emit), the change
   diffed into an RFC 6902 patch with fast-json-patch \`compare\` and
   serialised with \`JSON.stringify\`, a UUID per event, and one prepared
-  better-sqlite3 \`INSERT\` into the same \`events\` table (same columns, same
-  \`UNIQUE(aggregate_id, version)\`), **one transaction per command**. It
+  better-sqlite3 \`INSERT\` into an \`events\` table with the engine's columns,
+  unique by \`(aggregate_id, version)\` as a user would write it (the engine
+  numbers aggregates in a \`streams\` table and is unique by
+  \`(stream, version)\`), **one transaction per command**. It
   skips what the engine adds for safety (checking and copying payloads,
   deep-freezing states) and never crosses a thread.
 - **batched-single-thread**: the same program committing **100 commands per
@@ -45,7 +47,10 @@ files in the OS temp directory, WAL, \`synchronous=FULL\`.
   (the example's \`orderDomain\`, without the snapshot it stores at
   \`ShipOrder\`: the baselines store none; see bench/domains/order-domain.ts);
   a sender awaits an order's three sends in turn. Quick runs with one sender use fewer orders (each command waits for
-  its own fsync). Throughput counts commands.
+  its own fsync). Throughput counts commands. Orders are named \`ORD-<i>\`
+  (workload \`default\`), or, in the \`uuid\` rows, by a UUID each (50,000
+  orders, the most senders asked for, against the hand-batched loop only),
+  as applications that name aggregates with random UUIDs do.
 - **cpu-heavy**: validate does real CPU work. \`ed25519\`: each command carries
   an Ed25519 signature and the signer's public key (SPKI DER, base64), and
   validate verifies it with node:crypto (decoded keys are kept per thread,

@@ -41,12 +41,17 @@ function usage(): string {
 Runs one case of one scenario and prints its result as a JSON line; \`npm run bench\` runs every case and records them.`;
 }
 
+/** The scenario's defaults and, where it has several, the workloads `--workload` may name (the first is the default). */
+export interface ScenarioSpec extends Partial<ScenarioArgs> {
+  readonly workloads?: readonly string[];
+}
+
 /**
  * The scenario's arguments from its command line. `--help` prints the usage;
  * a bad argument ends the process with exit code 2 and a message naming it,
  * before anything is measured.
  */
-export function readScenarioArgs(defaults: Partial<ScenarioArgs> = {}, argv: readonly string[] = process.argv.slice(2)): ScenarioArgs {
+export function readScenarioArgs(defaults: ScenarioSpec = {}, argv: readonly string[] = process.argv.slice(2)): ScenarioArgs {
   if (argv.includes('--help')) {
     process.stdout.write(`${usage()}\n`);
     process.exit(0);
@@ -60,7 +65,7 @@ export function readScenarioArgs(defaults: Partial<ScenarioArgs> = {}, argv: rea
 }
 
 /** As {@link readScenarioArgs}, throwing on a bad argument. */
-export function parseScenarioArgs(defaults: Partial<ScenarioArgs>, argv: readonly string[]): ScenarioArgs {
+export function parseScenarioArgs(defaults: ScenarioSpec, argv: readonly string[]): ScenarioArgs {
   const { values } = parseArgs({
     args: [...argv],
     options: {
@@ -77,12 +82,16 @@ export function parseScenarioArgs(defaults: Partial<ScenarioArgs>, argv: readonl
   });
   const variant = values.variant ?? defaults.variant ?? 'engine';
   if (!isVariant(variant)) throw new Error(`--variant must be one of ${VARIANTS.join(', ')}, got ${variant}`);
+  const workload = values.workload ?? defaults.workload ?? defaults.workloads?.[0] ?? 'default';
+  if (defaults.workloads !== undefined && !defaults.workloads.includes(workload)) {
+    throw new Error(`--workload must be one of ${defaults.workloads.join(', ')}, got ${workload}`);
+  }
   return {
     variant,
     shards: positiveInteger(values.shards, 'shards', defaults.shards ?? 1),
     concurrency: positiveInteger(values.concurrency, 'concurrency', defaults.concurrency ?? 1),
     count: positiveInteger(values.count, 'count', defaults.count ?? 1000),
-    workload: values.workload ?? defaults.workload ?? 'default',
+    workload,
     micros: positiveInteger(values.micros, 'micros', defaults.micros ?? 200),
     seconds: positiveNumber(values.seconds, 'seconds', defaults.seconds ?? 2),
     repeats: positiveInteger(values.repeats, 'repeats', defaults.repeats ?? 3),

@@ -14,6 +14,9 @@ import { medians } from '../dist/bench/ab.js';
 import { medianOfRounds } from '../dist/bench/rounds.js';
 import { selfTimes, type CpuProfile } from '../dist/bench/profile-summary.js';
 import type { BenchResult } from '../dist/bench/result.js';
+import { planRun } from '../dist/bench/plan.js';
+import { orderId, uuidFor } from '../dist/bench/workloads/order-workload.js';
+import fc from 'fast-check';
 
 const execFileAsync = promisify(execFile);
 
@@ -97,6 +100,8 @@ describe('a scenario run on its own (dist/bench/scenarios/*.js)', () => {
     ['order.js', ['--shards', 'x'], '--shards must be a positive integer, got x'],
     ['latency.js', ['--seconds', '0'], '--seconds must be a positive number, got 0'],
     ['order.js', ['--variant', 'fastest'], '--variant must be one of engine, txn-per-command'],
+    ['order.js', ['--workload', 'guid'], '--workload must be one of default, uuid, got guid'],
+    ['cpu-heavy.js', ['--workload', 'rsa'], '--workload must be one of ed25519, busy, got rsa'],
     ['hydration.js', ['--verbose'], "Unknown option '--verbose'"],
   ])('%s refuses %j with exit code 2 and its usage', (script, args, message) =>
     expectRefusal(`scenarios/${script}`, args, message, `usage: node dist/bench/scenarios/${script}`),
@@ -106,6 +111,50 @@ describe('a scenario run on its own (dist/bench/scenarios/*.js)', () => {
     const result = await runScript('scenarios/cpu-heavy.js', '--help');
     expect(result.code).toBe(0);
     for (const option of ['--variant', '--shards', '--concurrency', '--count', '--workload', '--micros']) expect(result.stdout).toContain(option);
+  });
+});
+
+describe('the order workload named by UUIDs (--workload uuid)', () => {
+  it('names each order with a version 4 UUID of its own, the same in every run', () => {
+    const v4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 30 - 1 }), fc.integer({ min: 0, max: 2 ** 30 - 1 }), (a, b) => {
+        expect(uuidFor(a)).toMatch(v4);
+        expect(uuidFor(a)).toBe(orderId(a, 'uuid'));
+        expect(uuidFor(a) === uuidFor(b)).toBe(a === b);
+      }),
+    );
+    expect(orderId(7)).toBe('ORD-7');
+  });
+
+  it('runs the engine and the hand-batched loop on the same orders, each row saying which workload it ran', async () => {
+    const rows: BenchResult[] = [];
+    for (const variant of ['engine', 'batched-single-thread']) {
+      const run = await runScript('scenarios/order.js', '--workload', 'uuid', '--variant', variant, '--count', '40', '--concurrency', '8');
+      expect(run.code).toBe(0);
+      rows.push(JSON.parse(run.stdout) as BenchResult);
+    }
+    expect(rows.map((r) => [r.variant, r.workload, r.operations])).toEqual([
+      ['engine', 'uuid', 120],
+      ['batched-single-thread', 'uuid', 120],
+    ]);
+  });
+
+  it('is refused for the Emmett and raw-sqlite baselines, which write the default orders only', async () => {
+    const run = await runScript('scenarios/order.js', '--workload', 'uuid', '--variant', 'raw-sqlite');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('raw-sqlite writes the default workload only');
+  });
+
+  it('is in the full plan: the hand-batched loop once, and the engine with the most senders at every shard count', () => {
+    const labels = planRun({ filters: ['order'], shards: [1, 2], quick: false, peers: false })
+      .map((run) => run.label)
+      .filter((label) => label.includes('workload=uuid'));
+    expect(labels).toEqual([
+      'order batched-single-thread workload=uuid count=50000',
+      'order engine workload=uuid count=50000 shards=1 concurrency=1000',
+      'order engine workload=uuid count=50000 shards=2 concurrency=1000',
+    ]);
   });
 });
 

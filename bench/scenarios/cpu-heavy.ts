@@ -15,9 +15,9 @@ import { closedLoop } from '../senders.js';
 import { LatencyRecorder } from '../stats.js';
 import { startTiming } from '../timing.js';
 import { withTempDir } from '../temp-dir.js';
-import { busyCommands, isCpuWorkload, signedCommands } from '../workloads/cpu-workload.js';
+import { CPU_WORKLOADS, busyCommands, signedCommands } from '../workloads/cpu-workload.js';
 
-const args = readScenarioArgs({ count: 20_000, concurrency: 1000, workload: 'ed25519', micros: 200 });
+const args = readScenarioArgs({ count: 20_000, concurrency: 1000, workloads: CPU_WORKLOADS, micros: 200 });
 
 /** Both domains are driven through the same untyped path: the workload decides the payloads. */
 type AnyEngine = { send(type: string, payload: object): Promise<unknown> };
@@ -47,7 +47,6 @@ async function engineRun(domain: Domain<object, object>, commands: readonly Base
 }
 
 async function main(): Promise<BenchResult> {
-  if (!isCpuWorkload(args.workload)) throw new Error(`--workload must be ed25519 or busy, got ${args.workload}`);
   const workload = args.workload === 'busy' ? `busy-${args.micros}us` : 'ed25519';
   const domain = (args.workload === 'busy' ? busyDomain : signedDomain) as Domain<object, object>;
   const commands = args.workload === 'busy' ? busyCommands(args.count, args.micros) : signedCommands(args.count);

@@ -2,7 +2,8 @@
  * order: N orders, each CreateOrder → ConfirmOrder → ShipOrder, from
  * `concurrency` senders that each await an order's three sends in turn.
  * Variants: the engine, both single-thread baselines, and raw-sqlite with
- * the same number of events.
+ * the same number of events. `--workload uuid` names the orders with UUIDs
+ * instead of `ORD-<i>` (engine and single-thread baselines).
  */
 import { benchOrderDomain } from '../domains/order-domain.js';
 import { runEmmett } from '../baselines/emmett.js';
@@ -15,10 +16,11 @@ import { closedLoop } from '../senders.js';
 import { LatencyRecorder } from '../stats.js';
 import { startTiming } from '../timing.js';
 import { withTempDir } from '../temp-dir.js';
-import { createOrder, orderCommands, orderId } from '../workloads/order-workload.js';
+import { ORDER_ID_WORKLOADS, createOrder, orderCommands, orderId, type OrderIds } from '../workloads/order-workload.js';
 
-const args = readScenarioArgs({ count: 10_000, concurrency: 100 });
-const base = { scenario: 'order', workload: 'default', unit: 'commands/s' } as const;
+const args = readScenarioArgs({ count: 10_000, concurrency: 100, workloads: ORDER_ID_WORKLOADS });
+const ids = args.workload as OrderIds;
+const base = { scenario: 'order', workload: ids, unit: 'commands/s' } as const;
 
 async function engineRun(): Promise<BenchResult> {
   return withEngine(benchOrderDomain, { shards: args.shards }, async (engine) => {
@@ -30,8 +32,8 @@ async function engineRun(): Promise<BenchResult> {
     };
     const stop = startTiming();
     await closedLoop(args.concurrency, args.count, async (i) => {
-      const id = orderId(i);
-      await timed(() => engine.send('CreateOrder', createOrder(i)));
+      const id = orderId(i, ids);
+      await timed(() => engine.send('CreateOrder', createOrder(i, ids)));
       await timed(() => engine.send('ConfirmOrder', { id }));
       await timed(() => engine.send('ShipOrder', { id }));
     });
@@ -49,13 +51,16 @@ async function engineRun(): Promise<BenchResult> {
 }
 
 async function main(): Promise<BenchResult> {
+  if (ids !== 'default' && (args.variant === 'emmett' || args.variant === 'raw-sqlite')) {
+    throw new Error(`--workload ${ids} runs the engine and the single-thread baselines; ${args.variant} writes the default workload only`);
+  }
   switch (args.variant) {
     case 'engine':
       return engineRun();
     case 'txn-per-command':
     case 'batched-single-thread': {
       const perTransaction = args.variant === 'txn-per-command' ? 1 : BATCHED_PER_TRANSACTION;
-      const run = await withTempDir(async (dir) => runSingleThread({ domain: benchOrderDomain, dir, perTransaction, commands: orderCommands(args.count) }));
+      const run = await withTempDir(async (dir) => runSingleThread({ domain: benchOrderDomain, dir, perTransaction, commands: orderCommands(args.count, ids) }));
       return throughput({ ...base, variant: args.variant, shards: 1, concurrency: 1 }, run.commands, run.timing, run.latency.summary(), `${args.count} orders`);
     }
     case 'emmett': {

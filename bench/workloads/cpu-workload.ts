@@ -7,12 +7,8 @@ import { generateKeyPairSync } from 'node:crypto';
 import type { BaselineCommand } from '../baselines/single-thread-store.js';
 import { signEntry } from '../domains/signed-domain.js';
 
+/** The first is the default. */
 export const CPU_WORKLOADS = ['ed25519', 'busy'] as const;
-export type CpuWorkload = (typeof CPU_WORKLOADS)[number];
-
-export function isCpuWorkload(value: string): value is CpuWorkload {
-  return (CPU_WORKLOADS as readonly string[]).includes(value);
-}
 
 const AGGREGATES = 1000;
 
