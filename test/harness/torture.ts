@@ -24,7 +24,7 @@ export interface TortureSummary {
   found: number;
   lost: number;
   gaps: number;
-  /** Shard files whose integrity check did not answer "ok". */
+  /** Shard files whose integrity check did not answer "ok", or with an event outside its aggregate's stream or a stream without events. */
   corrupt: number;
 }
 
@@ -67,6 +67,15 @@ export function verify(dataDir: string, ackLog: string): Omit<TortureSummary, 'k
     const db = new Database(file);
     try {
       if (db.pragma('integrity_check', { simple: true }) !== 'ok') corrupt++;
+      // Every event sits in the stream its aggregate is numbered with, and every stream has events.
+      const misfiled = db
+        .prepare<[], number>(
+          `SELECT (SELECT count(*) FROM events e LEFT JOIN streams s ON s.aggregate_id = e.aggregate_id WHERE s.stream IS NOT e.stream)
+                + (SELECT count(*) FROM streams s WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.stream = s.stream))`,
+        )
+        .pluck()
+        .get();
+      if (misfiled !== 0) corrupt++;
       const rows = db.prepare('SELECT aggregate_id, version, position, event_id, patch FROM events ORDER BY aggregate_id, version').all() as StoredRow[];
       for (const row of rows) {
         const stream = streams.get(row.aggregate_id) ?? [];
