@@ -158,6 +158,22 @@ describe('the order workload named by UUIDs (--workload uuid)', () => {
   });
 });
 
+describe('the WAL pages probe (dist/bench/wal-pages.js)', () => {
+  it('prints the mean pages one commit writes for the batch shape asked for', async () => {
+    const result = await runScript('wal-pages.js', '--batch', '10', '--aggregates', '50', '--ids', 'uuid', '--events', '300', '--commits', '5');
+    expect(result.code).toBe(0);
+    const match = /^(\d+\.\d) WAL pages per commit: batches of 10 over 50 uuid aggregates, after 300 events \(5 commits\)$/.exec(result.stdout.trim());
+    expect(match).not.toBeNull();
+    // At least the events table's last page and the (stream, version) index's.
+    expect(Number(match![1])).toBeGreaterThanOrEqual(2);
+  });
+
+  it.each([
+    [['--ids', 'guid'], '--ids takes counter or uuid, got guid'],
+    [['--batch', '0'], '--batch takes a positive whole number, got 0'],
+  ])('refuses %j with exit code 2 and its usage', (args, message) => expectRefusal('wal-pages.js', args, message, 'usage: node dist/bench/wal-pages.js'));
+});
+
 describe('the thread-scaling probe (dist/bench/verify-threads.js)', () => {
   it('prints verifications per second and speed-ups for each thread count', async () => {
     const result = await runScript('verify-threads.js', '--threads', '2', '--count', '40');

@@ -63,7 +63,25 @@ describe('the shard store', () => {
     expect((refusal as Error).message).toMatch(/failed at a v2: NOT NULL constraint failed: events\.stream/);
     expect(store.hasEvents('b')).toBe(false);
     expect(store.withEvents(['a', 'b'])).toEqual([]);
+    // The stream the failed batch opened for b is forgotten with it.
+    expect(store.append([event('b', 1)])).toEqual([1]);
+    expect(store.append([event('b', 2)])).toEqual([2]);
+    expect(store.eventsAfter('b', 0).map((r) => r.version)).toEqual([1, 2]);
     store.close();
+  });
+
+  it('finds each aggregate\'s stream in the file when it keeps none in memory (streamCacheSize 0)', () => {
+    const path = join(tempDir(), 'shard-0.db');
+    const store = new ShardStore({ path, ...identity, streamCacheSize: 0 });
+    store.append([event('a', 1), event('b', 1), event('a', 2)]);
+    store.append([event('b', 2), event('a', 3)]);
+    expect(store.eventsAfter('a', 0).map((r) => [r.version, r.position])).toEqual([[1, 1], [2, 3], [3, 5]]);
+    expect(store.eventsAfter('b', 0).map((r) => [r.version, r.position])).toEqual([[1, 2], [2, 4]]);
+    store.close();
+    const reopened = new ShardStore({ path, ...identity });
+    expect(reopened.append([event('b', 3), event('c', 1)])).toEqual([6, 7]);
+    expect(reopened.latestVersion('b')).toBe(3);
+    reopened.close();
   });
 
   it('upserts one snapshot row per aggregate in the same transaction as the events', () => {

@@ -56,6 +56,7 @@ export class ShardRuntime {
       shard: config.shard,
       shardCount: config.shardCount,
       hashScheme: config.hashScheme,
+      streamCacheSize: config.cacheSize,
     });
     const cache = new StateCache(config.cacheSize);
     const loader = new AggregateLoader(store, cache, domain, config.shard, (report) => {

@@ -74,4 +74,11 @@ export interface StoreOptions extends ShardIdentity {
   /** File path, or `:memory:`. */
   readonly path: string;
   readonly synchronous: SynchronousMode;
+  /**
+   * How many aggregates' stream numbers the store keeps in memory, so that
+   * an append need not look each one up. The engine passes its state
+   * cache's size: an aggregate outside that cache is read from the file
+   * before its command runs anyway. @default 10000
+   */
+  readonly streamCacheSize?: number;
 }
