@@ -5,13 +5,15 @@
  * is inspected.
  */
 import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { open } from '../dist/src/index.js';
 import { orderDomain } from '../dist/examples/order/domain.js';
 import { profileV1 } from '../dist/test/fixtures/profile-v1-domain.js';
 import { profileV2 } from '../dist/test/fixtures/profile-v2-domain.js';
+import { downgradeToFormat1 } from '../dist/test/fixtures/store-format-1.js';
 import { useTempDirs } from './support/temp-dir.js';
 
 const execFileAsync = promisify(execFile);
@@ -184,6 +186,52 @@ describe('asynx inspect <dataDir> <aggregateId>', () => {
     expect(history.events.map((e) => e.schemaVersion)).toEqual([1, 2]);
     // The v1 patch replays as written: the old field name stays.
     expect(history.events[1]!.state).toEqual({ name: 'Robert', mail: 'bob@example.org' });
+  });
+});
+
+describe('a data directory whose shard files store format 1 wrote', () => {
+  /** The summary's figures, without file sizes, which the rewrite changes. */
+  const figures = (summary: SummaryJson): unknown =>
+    summary.shards.map(({ shard, aggregates, events, snapshots, headPosition, checkpoints }) => ({ shard, aggregates, events, snapshots, headPosition, checkpoints }));
+  const inspectJson = async <T>(...args: string[]): Promise<T> => {
+    const result = await asynx('inspect', ...args, '--json');
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    return JSON.parse(result.stdout) as T;
+  };
+  const formats = (dir: string): string[] =>
+    [0, 1].map((shard) => {
+      const db = new Database(join(dir, `shard-${shard}.db`), { readonly: true });
+      try {
+        return db.prepare("SELECT value FROM meta WHERE key = 'format'").pluck().get() as string;
+      } finally {
+        db.close();
+      }
+    });
+
+  it('is inspected as it was, and an engine opening it rewrites it with every event, state and checkpoint kept', async () => {
+    const old = join(tempDir(), 'format-1');
+    cpSync(dataDir, old, { recursive: true });
+    for (const shard of [0, 1]) downgradeToFormat1(join(old, `shard-${shard}.db`));
+    expect(formats(old)).toEqual(['1', '1']);
+
+    const expectedSummary = figures(await inspectJson<SummaryJson>(dataDir));
+    const expectedHistory = { ...(await inspectJson<HistoryJson>(dataDir, 'ORD-1')), dataDir: old };
+    expect(figures(await inspectJson<SummaryJson>(old))).toEqual(expectedSummary);
+    expect(await inspectJson<HistoryJson>(old, 'ORD-1')).toEqual(expectedHistory);
+
+    const engine = await open({ domain: orderDomain, dataDir: old, shards: 2 });
+    try {
+      expect(await engine.get('ORD-1')).toMatchObject({ id: 'ORD-1', status: 'Shipped' });
+      expect(await engine.get('ORD-2')).toMatchObject({ id: 'ORD-2', status: 'Confirmed' });
+      // A re-sent commandId still finds its original event.
+      const again = await engine.send('ConfirmOrder', { id: 'ORD-1' }, { commandId: 'confirm-1', metadata: { user: 'ana' } });
+      expect(again).toMatchObject({ aggregateId: 'ORD-1', version: 2 });
+    } finally {
+      await engine.close();
+    }
+    expect(formats(old)).toEqual(['2', '2']);
+    expect(figures(await inspectJson<SummaryJson>(old))).toEqual(expectedSummary);
+    expect(await inspectJson<HistoryJson>(old, 'ORD-1')).toEqual(expectedHistory);
   });
 });
 
