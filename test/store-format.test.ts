@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import { ConfigError } from '../dist/src/index.js';
+import { ConfigError, StorageError } from '../dist/src/index.js';
 import { ShardStore, type NewEvent } from '../dist/src/shard/shard-store.js';
 import { STORE_FORMAT } from '../dist/src/shard/store-schema.js';
 import { useTempDirs } from './support/temp-dir.js';
@@ -123,6 +123,36 @@ describe('a shard file of store format 1', () => {
     rawFile(path, (db) => {
       expect(db.prepare("SELECT value FROM meta WHERE key = 'format'").pluck().get()).toBe('1');
       expect(db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'streams'").pluck().get()).toBe(0);
+    });
+  });
+});
+
+describe('a format 1 file that cannot be rewritten', () => {
+  it('fails to open with StorageError naming the file and the rewrite, and is left as it was', () => {
+    const path = join(tempDir(), 'shard-0.db');
+    writeFormat1(path, [['a', 1, null], ['a', 2, 'cmd-a2']]);
+    // Something else's table where the rewrite puts its own.
+    const db = new Database(path);
+    db.exec('CREATE TABLE streams (note TEXT)');
+    db.close();
+    let refusal: unknown;
+    try {
+      new ShardStore({ path, ...identity });
+    } catch (thrown) {
+      refusal = thrown;
+    }
+    expect(refusal).toBeInstanceOf(StorageError);
+    expect(refusal).toMatchObject({ code: 'STORAGE_FAILED', details: { file: path, format: 1 } });
+    expect((refusal as Error).message).toContain(`rewriting shard file ${path} from store format 1 to ${STORE_FORMAT} failed, so it was left as it was:`);
+    rawFile(path, (raw) => {
+      expect(raw.prepare("SELECT value FROM meta WHERE key = 'format'").pluck().get()).toBe('1');
+      expect(raw.prepare('SELECT aggregate_id, version, command_id FROM events ORDER BY position').raw().all()).toEqual([
+        ['a', 1, null],
+        ['a', 2, 'cmd-a2'],
+      ]);
+      expect(raw.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all()).toEqual([
+        'checkpoints', 'events', 'meta', 'snapshots', 'sqlite_sequence', 'streams',
+      ]);
     });
   });
 });

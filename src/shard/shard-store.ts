@@ -72,7 +72,7 @@ export class ShardStore {
       prepareSchema(this.#db, options);
     } catch (thrown) {
       this.#db.close();
-      if (thrown instanceof ConfigError) throw thrown;
+      if (thrown instanceof ConfigError || thrown instanceof StorageError) throw thrown;
       throw new StorageError(`shard file ${options.path} is not a usable asynx store: ${describeThrown(thrown).message}`, {
         file: options.path,
       });

@@ -5,7 +5,7 @@
  */
 import type { Database as Db } from 'better-sqlite3';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { ConfigError, StorageError } from '../errors.js';
+import { ConfigError, StorageError, describeThrown } from '../errors.js';
 import type { StoreOptions } from './store-rows.js';
 
 /** Version of the file layout below; stored in `meta` as `format`. */
@@ -92,7 +92,7 @@ export function prepareSchema(db: Db, options: StoreOptions): void {
     if (meta.get(key) !== value) throw mismatch(options.path, key, meta.get(key), value);
   }
   const format = meta.get('format');
-  if (format === '1') migrateFromFormat1(db);
+  if (format === '1') migrateFromFormat1(db, options.path);
   else if (format !== String(STORE_FORMAT)) throw mismatch(options.path, 'format', format, String(STORE_FORMAT));
   db.exec(SCHEMA);
 }
@@ -114,7 +114,18 @@ function mismatch(path: string, key: string, stored: string | undefined, expecte
  * first event. The old table's pages are freed (and zeroed, with
  * `secure_delete`); the file keeps its size.
  */
-function migrateFromFormat1(db: Db): void {
+function migrateFromFormat1(db: Db, path: string): void {
+  try {
+    rewriteFormat1(db);
+  } catch (thrown) {
+    throw new StorageError(
+      `rewriting shard file ${path} from store format 1 to ${STORE_FORMAT} failed, so it was left as it was: ${describeThrown(thrown).message}`,
+      { file: path, format: 1 },
+    );
+  }
+}
+
+function rewriteFormat1(db: Db): void {
   db.transaction(() => {
     const sequence = db.prepare<[], number>("SELECT seq FROM sqlite_sequence WHERE name = 'events'").pluck(true).get() ?? 0;
     db.exec(`
