@@ -2,8 +2,8 @@
  * A/B of one change: runs the same scenario script from two built trees
  * (say a worktree of the last commit and the working tree), alternately,
  * each run in a fresh process, and prints the medians of throughput, CPU
- * per operation and main-thread CPU per operation of each side, with every
- * run's figures. Alternating spreads the machine's drift over both sides;
+ * per operation, main-thread CPU per operation and the p50 and p99
+ * latencies of each side, with every run's figures. Alternating spreads the machine's drift over both sides;
  * on a shared 2-core machine runs of the same code move by ±10%, so take
  * at least 5 runs and read the CPU figures next to the throughput.
  *
@@ -25,6 +25,8 @@ export interface SideSummary {
   readonly opsPerSec: number;
   readonly cpuUsPerOp: number | undefined;
   readonly mainCpuUsPerOp: number | undefined;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
 }
 
 /** The median of each figure over `runs` (the lower middle for an even count). */
@@ -37,6 +39,8 @@ export function medians(runs: readonly BenchResult[]): SideSummary {
     opsPerSec: median(runs.map((r) => r.opsPerSec)) ?? 0,
     cpuUsPerOp: median(runs.map((r) => r.cpuUsPerOp)),
     mainCpuUsPerOp: median(runs.map((r) => r.mainCpuUsPerOp)),
+    p50Ms: median(runs.map((r) => r.p50Ms)) ?? 0,
+    p99Ms: median(runs.map((r) => r.p99Ms)) ?? 0,
   };
 }
 
@@ -77,9 +81,9 @@ function main(): void {
   const figure = (value: number | undefined): string => (value === undefined ? '-' : String(value));
   for (const side of ['A', 'B'] as const) {
     const m = medians(results[side]);
-    const each = results[side].map((r) => `${r.opsPerSec}/${figure(r.cpuUsPerOp)}/${figure(r.mainCpuUsPerOp)}`).join(' ');
+    const each = results[side].map((r) => `${r.opsPerSec}/${figure(r.cpuUsPerOp)}/${figure(r.mainCpuUsPerOp)}/${r.p50Ms}/${r.p99Ms}`).join(' ');
     process.stdout.write(
-      `${side} ${sides[side]}: median ${m.opsPerSec} ops/s, ${figure(m.cpuUsPerOp)} cpu µs/op, ${figure(m.mainCpuUsPerOp)} main µs/op  (runs ops/cpu/main: ${each})\n`,
+      `${side} ${sides[side]}: median ${m.opsPerSec} ops/s, ${figure(m.cpuUsPerOp)} cpu µs/op, ${figure(m.mainCpuUsPerOp)} main µs/op, p50 ${m.p50Ms} ms, p99 ${m.p99Ms} ms  (runs ops/cpu/main/p50/p99: ${each})\n`,
     );
   }
 }

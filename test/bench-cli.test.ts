@@ -242,11 +242,17 @@ describe('the profile summary (dist/bench/profile-summary.js)', () => {
 });
 
 describe('the A/B runner (dist/bench/ab.js)', () => {
-  const run = (opsPerSec: number, cpuUsPerOp?: number): BenchResult =>
-    ({ scenario: 'order', workload: 'default', variant: 'engine', unit: 'commands/s', shards: 1, concurrency: 1, operations: 1, seconds: 1, opsPerSec, cpuUsPerOp, p50Ms: 0, p99Ms: 0, p999Ms: 0 }) as BenchResult;
+  const run = (opsPerSec: number, cpuUsPerOp?: number, p50Ms = 0, p99Ms = 0): BenchResult =>
+    ({ scenario: 'order', workload: 'default', variant: 'engine', unit: 'commands/s', shards: 1, concurrency: 1, operations: 1, seconds: 1, opsPerSec, cpuUsPerOp, p50Ms, p99Ms, p999Ms: 0 }) as BenchResult;
 
   it('takes the median of each figure, the lower middle for an even count, skipping missing ones', () => {
-    expect(medians([run(30), run(10, 5), run(20, 7)])).toEqual({ opsPerSec: 20, cpuUsPerOp: 5, mainCpuUsPerOp: undefined });
+    expect(medians([run(30, undefined, 1.5, 9), run(10, 5, 0.5, 12), run(20, 7, 1, 3)])).toEqual({
+      opsPerSec: 20,
+      cpuUsPerOp: 5,
+      mainCpuUsPerOp: undefined,
+      p50Ms: 1,
+      p99Ms: 9,
+    });
     expect(medians([run(40), run(10), run(30), run(20)]).opsPerSec).toBe(20);
   });
 
@@ -255,7 +261,7 @@ describe('the A/B runner (dist/bench/ab.js)', () => {
     expect(result.code).toBe(0);
     const lines = result.stdout.trim().split('\n');
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/^A .*: median \d+ ops\/s, [\d.]+ cpu µs\/op, [\d.]+ main µs\/op {2}\(runs ops\/cpu\/main: \S+ \S+\)$/);
+    expect(lines[0]).toMatch(/^A .*: median \d+ ops\/s, [\d.]+ cpu µs\/op, [\d.]+ main µs\/op, p50 [\d.]+ ms, p99 [\d.]+ ms {2}\(runs ops\/cpu\/main\/p50\/p99: \S+ \S+\)$/);
     expect(lines[1]).toMatch(/^B /);
   });
 
