@@ -1,7 +1,8 @@
 /**
  * A Map bounded to `capacity` entries that drops the least recently set one.
  * The shard's state cache and the event wire's records of recent versions
- * are both one of these, and both set an entry for nearly every command.
+ * are both one of these, and both set an entry for nearly every command;
+ * a shard's stream numbers are one too.
  * Recency is a doubly linked list through the entries: setting a key that
  * is there relinks its entry and leaves the Map alone, and a full map reuses
  * the entry it drops for the key it adds. Deleting and re-inserting keys to
