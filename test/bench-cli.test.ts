@@ -174,6 +174,19 @@ describe('the WAL pages probe (dist/bench/wal-pages.js)', () => {
   ])('refuses %j with exit code 2 and its usage', (args, message) => expectRefusal('wal-pages.js', args, message, 'usage: node dist/bench/wal-pages.js'));
 });
 
+describe('the format rewrite timer (dist/bench/format-rewrite.js)', () => {
+  it('rewrites a format 1 file of the size asked for and prints the time and the sizes', async () => {
+    const result = await runScript('format-rewrite.js', '--events', '3000', '--aggregates', '100');
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim()).toMatch(
+      /^3000 events over 100 UUID aggregates: format 1 → 2 in \d+\.\d\d s; file \d+\.\d MB before, \d+\.\d MB after, WAL 0\.0 MB$/,
+    );
+  });
+
+  it('refuses a count that is not a positive whole number with exit code 2 and its usage', () =>
+    expectRefusal('format-rewrite.js', ['--events', '2.5'], '--events takes a positive whole number, got 2.5', 'usage: node dist/bench/format-rewrite.js'));
+});
+
 describe('the thread-scaling probe (dist/bench/verify-threads.js)', () => {
   it('prints verifications per second and speed-ups for each thread count', async () => {
     const result = await runScript('verify-threads.js', '--threads', '2', '--count', '40');

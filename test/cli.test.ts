@@ -13,7 +13,7 @@ import { open } from '../dist/src/index.js';
 import { orderDomain } from '../dist/examples/order/domain.js';
 import { profileV1 } from '../dist/test/fixtures/profile-v1-domain.js';
 import { profileV2 } from '../dist/test/fixtures/profile-v2-domain.js';
-import { downgradeToFormat1 } from '../dist/test/fixtures/store-format-1.js';
+import { downgradeToFormat1 } from '../dist/bench/format-1-file.js';
 import { useTempDirs } from './support/temp-dir.js';
 
 const execFileAsync = promisify(execFile);

@@ -1,8 +1,10 @@
 import Database from 'better-sqlite3';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, StorageError } from '../dist/src/index.js';
 import { ShardStore, type NewEvent } from '../dist/src/shard/shard-store.js';
 import { STORE_FORMAT } from '../dist/src/shard/store-schema.js';
+import { FORMAT_1_COMMAND_INDEX, FORMAT_1_EVENTS } from '../dist/bench/format-1-file.js';
 import { useTempDirs } from './support/temp-dir.js';
 
 const tempDir = useTempDirs();
@@ -10,11 +12,8 @@ const identity = { shard: 0, shardCount: 1, hashScheme: 'fnv1a32-utf16+fmix32', 
 
 /** A shard file as format 1 wrote it: events unique by (aggregate_id, version), no streams table. */
 const FORMAT_1 = `
-CREATE TABLE events (
-  position INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL, aggregate_id TEXT NOT NULL, version INTEGER NOT NULL,
-  name TEXT NOT NULL, schema_version INTEGER NOT NULL, occurred_at TEXT NOT NULL, patch TEXT NOT NULL,
-  command_id TEXT, command_hash TEXT, metadata TEXT, UNIQUE (aggregate_id, version));
-CREATE INDEX events_by_command ON events (aggregate_id, command_id) WHERE command_id IS NOT NULL;
+${FORMAT_1_EVENTS}
+${FORMAT_1_COMMAND_INDEX}
 CREATE TABLE snapshots (aggregate_id TEXT PRIMARY KEY, version INTEGER NOT NULL, schema_version INTEGER NOT NULL, state TEXT NOT NULL);
 CREATE TABLE checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL);
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -82,6 +81,8 @@ describe('a shard file of store format 1', () => {
     const before = rawFile(path, (db) => db.prepare('SELECT * FROM events ORDER BY position').all());
 
     const store = new ShardStore({ path, ...identity });
+    // Compacted: the WAL the rewrite filled is emptied (the old table's free pages are checked below).
+    expect(statSync(`${path}-wal`).size).toBe(0);
     expect(store.eventsAfter('a', 0)).toEqual((before as Array<{ aggregate_id: string }>).filter((r) => r.aggregate_id === 'a'));
     expect(store.eventByCommandId('b', 'cmd-b1')).toMatchObject({ position: 2, version: 1, command_hash: 'hash-cmd-b1' });
     expect(store.eventByCommandId('a', 'cmd-a2')).toMatchObject({ position: 4, version: 2, metadata: '{"by":"test"}' });
@@ -101,6 +102,7 @@ describe('a shard file of store format 1', () => {
       expect(db.prepare('SELECT aggregate_id FROM streams ORDER BY stream').pluck().all()).toEqual(['a', 'b', 'gone', 'c']);
       expect(db.prepare("SELECT name FROM sqlite_master WHERE name LIKE 'events%' ORDER BY name").pluck().all()).toEqual(['events', 'events_by_command']);
       expect(db.prepare('PRAGMA integrity_check').pluck().get()).toBe('ok');
+      expect(db.prepare('PRAGMA freelist_count').pluck().get()).toBe(0);
     });
   });
 

@@ -111,8 +111,7 @@ function mismatch(path: string, key: string, stored: string | undefined, expecte
  * into format 2, in one transaction: nothing changes unless all of it
  * does. Positions, and the sequence that keeps erased positions unused,
  * stay as they were; streams are numbered in the order of each aggregate's
- * first event. The old table's pages are freed (and zeroed, with
- * `secure_delete`); the file keeps its size.
+ * first event. Then the file is compacted (see compactAfterRewrite).
  */
 function migrateFromFormat1(db: Db, path: string): void {
   try {
@@ -123,6 +122,25 @@ function migrateFromFormat1(db: Db, path: string): void {
       { file: path, format: 1 },
     );
   }
+  compactAfterRewrite(db);
+}
+
+/**
+ * The rewrite leaves the old table's pages free in the file and the new
+ * table in the WAL, which would keep both at their largest while the
+ * engine runs: 1,000,000 events, 177 MB before, 326 MB after and a WAL as
+ * large. VACUUM and a truncating checkpoint give the space back (148 MB,
+ * an empty WAL) for ~15% more time (4.6 → 5.3 s). A VACUUM that fails (no
+ * room for its copy) leaves a larger file with the same content, so the
+ * engine opens anyway.
+ */
+function compactAfterRewrite(db: Db): void {
+  try {
+    db.exec('VACUUM');
+  } catch {
+    // The rewritten file is complete; it only keeps its free pages.
+  }
+  db.pragma('wal_checkpoint(TRUNCATE)');
 }
 
 function rewriteFormat1(db: Db): void {
