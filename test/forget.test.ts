@@ -58,6 +58,8 @@ describe('forget (GDPR erasure)', () => {
       for await (const event of engine.history('GONE-1')) history.push(event);
       expect(history).toEqual([]);
       expect(occurrences(dataDir, marker)).toEqual({});
+      // The ID itself goes too (its events, its snapshot, the number its stream had).
+      expect(occurrences(dataDir, 'GONE-1')).toEqual({});
       expect(await engine.get('KEEP-1')).toMatchObject({ ship_to: keep });
 
       // The ID can be used again, from version 1.
