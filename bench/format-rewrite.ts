@@ -13,16 +13,11 @@ import { parseArgs } from 'node:util';
 import { ShardStore, type NewEvent } from '../src/shard/shard-store.js';
 import { downgradeToFormat1 } from './format-1-file.js';
 import { withTempDir } from './temp-dir.js';
+import { runTool, wholeNumber } from './tool-cli.js';
 import { uuidFor } from './workloads/order-workload.js';
 
 const USAGE = 'usage: node dist/bench/format-rewrite.js [--events N] [--aggregates N]';
 const BATCH = 1000;
-
-function wholeNumber(raw: string, name: string): number {
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} takes a positive whole number, got ${raw}`);
-  return value;
-}
 
 function megabytes(path: string): string {
   let bytes = 0;
@@ -34,23 +29,18 @@ function megabytes(path: string): string {
   return `${(bytes / 2 ** 20).toFixed(1)} MB`;
 }
 
-async function main(): Promise<void> {
-  const argv = process.argv.slice(2);
-  if (argv.includes('--help')) {
-    process.stdout.write(`${USAGE}\n`);
-    return;
-  }
-  let events: number;
-  let aggregates: number;
-  try {
-    const { values } = parseArgs({ args: argv, options: { events: { type: 'string', default: '200000' }, aggregates: { type: 'string' } }, strict: true });
-    events = wholeNumber(values.events, 'events');
-    aggregates = values.aggregates === undefined ? Math.max(1, Math.floor(events / 10)) : wholeNumber(values.aggregates, 'aggregates');
-  } catch (error) {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
-    process.exitCode = 2;
-    return;
-  }
+interface Sizes {
+  readonly events: number;
+  readonly aggregates: number;
+}
+
+function readSizes(argv: readonly string[]): Sizes {
+  const { values } = parseArgs({ args: [...argv], options: { events: { type: 'string', default: '200000' }, aggregates: { type: 'string' } }, strict: true });
+  const events = wholeNumber(values.events, 'events');
+  return { events, aggregates: values.aggregates === undefined ? Math.max(1, Math.floor(events / 10)) : wholeNumber(values.aggregates, 'aggregates') };
+}
+
+async function timeRewrite({ events, aggregates }: Sizes): Promise<void> {
   await withTempDir(async (dir) => {
     const path = join(dir, 'shard-0.db');
     const identity = { path, shard: 0, shardCount: 1, hashScheme: 'probe', synchronous: 'full' } as const;
@@ -93,4 +83,4 @@ async function main(): Promise<void> {
   });
 }
 
-void main();
+runTool(USAGE, readSizes, timeRewrite);

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ShardStore, type NewEvent } from '../src/shard/shard-store.js';
 import { withTempDir } from './temp-dir.js';
+import { runTool, wholeNumber } from './tool-cli.js';
 import { uuidFor } from './workloads/order-workload.js';
 
 const USAGE = 'usage: node dist/bench/wal-pages.js [--batch N] [--aggregates N] [--ids counter|uuid] [--events N] [--commits N]';
@@ -31,12 +32,6 @@ interface Probe {
   readonly ids: 'counter' | 'uuid';
   readonly events: number;
   readonly commits: number;
-}
-
-function wholeNumber(raw: string, name: string): number {
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} takes a positive whole number, got ${raw}`);
-  return value;
 }
 
 function readProbe(argv: readonly string[]): Probe {
@@ -105,24 +100,9 @@ async function pagesPerCommit(probe: Probe): Promise<number> {
   });
 }
 
-async function main(): Promise<void> {
-  const argv = process.argv.slice(2);
-  if (argv.includes('--help')) {
-    process.stdout.write(`${USAGE}\n`);
-    return;
-  }
-  let probe: Probe;
-  try {
-    probe = readProbe(argv);
-  } catch (error) {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
-    process.exitCode = 2;
-    return;
-  }
+runTool(USAGE, readProbe, async (probe) => {
   const pages = await pagesPerCommit(probe);
   process.stdout.write(
     `${pages.toFixed(1)} WAL pages per commit: batches of ${probe.batch} over ${probe.aggregates} ${probe.ids} aggregates, after ${probe.events} events (${probe.commits} commits)\n`,
   );
-}
-
-void main();
+});
