@@ -78,17 +78,15 @@ export class RecentVersions<V extends { readonly version: number }> {
   }
 }
 
-/** Aggregates each end of a catch-up stream remembers. */
-export const STREAM_MEMORY = 10_000;
 /**
- * Aggregates each end of a shard's event port remembers: enough for an
- * aggregate's next command to come a few batches later under heavy load,
- * small enough to cost the main thread little memory per shard.
+ * Aggregates each end of a catch-up stream remembers. Live events on a
+ * shard's event port keep no such record: there, holding thousands of
+ * recent events at both ends cost more than the previous states it saved
+ * sending (order, 2 shards / 1,000 senders: 47,060 → 57,955 commands/s
+ * and 34.4 → 29.6 CPU µs per command without it; bench/RESULTS.md,
+ * 2026-11-27, fourth session).
  */
-export const PORT_MEMORY = 4_096;
-
-/** What the sending end keeps: versions only, the receiver holds the states. */
-export type SentVersions = RecentVersions<{ readonly version: number }>;
+export const STREAM_MEMORY = 10_000;
 
 /** The scalar columns of {@link EventColumns}, each already the JSON text of its array. */
 export type ScalarColumnsJson = Readonly<Record<Exclude<keyof EventColumns, 'shard' | 'states' | 'previous'>, string>>;
@@ -121,12 +119,8 @@ function uniformOrEach<T extends string | number>(values: T[]): T | T[] {
   return first;
 }
 
-/**
- * Events of one shard, as built by that shard's command processor. With
- * `sent`, the record of what this stream's receiver kept (updated here),
- * previous states it holds go as references.
- */
-export function encodeEvents(events: readonly StoredEvent[], sent?: SentVersions): EncodedEvents {
+/** Events of one shard, as built by that shard's command processor. */
+export function encodeEvents(events: readonly StoredEvent[]): EncodedEvents {
   const n = events.length;
   const ids: string[] = [];
   const aggregateIds: string[] = [];
@@ -147,10 +141,7 @@ export function encodeEvents(events: readonly StoredEvent[], sent?: SentVersions
     schemaVersions.push(event.schemaVersion);
     occurredAt.push(event.occurredAt);
     positions.push(event.position);
-    const previousKept = sent !== undefined && event.previousState !== undefined && sent.get(event.aggregateId)?.version === event.version - 1;
-    states.push(event.state, event.previousState, previousKept);
-    // The event itself is the record (it has the version): no object per event.
-    sent?.record(event.aggregateId, event);
+    states.push(event.state, event.previousState);
     if (event.commandId !== undefined) (commandIds ??= new Array<string | null>(n).fill(null))[i] = event.commandId;
     if (event.metadata !== undefined) (metadata ??= new Array<JsonObject | null>(n).fill(null))[i] = event.metadata;
   }

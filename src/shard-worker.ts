@@ -10,7 +10,7 @@ import { Piscina } from 'piscina';
 import { ShardCrashedError, describeThrown, fromWire, type AsynxError } from './errors.js';
 import type { ResolvedOptions } from './options.js';
 import type { StoredEvent } from './event.js';
-import { PORT_MEMORY, RecentVersions, decodeEvents, type ReceivedStates } from './event-wire.js';
+import { decodeEvents } from './event-wire.js';
 import { packRequests } from './request-wire.js';
 import type { PortMessage, ShardConfig, ShardRequest, ShardReply, ShardTask, SnapshotCorruptMessage } from './protocol.js';
 
@@ -21,9 +21,8 @@ export type BatchReply = Extract<ShardReply, { kind: 'batch-done' }>;
 /** What the worker's event port brings, with the events decoded. */
 export type ShardNotice = { readonly kind: 'events'; readonly batchId: number; readonly events: StoredEvent[] } | SnapshotCorruptMessage;
 
-/** `received`: the states kept from this port's earlier messages, which later ones refer to (see event-wire.ts). */
-function decodeNotice(message: PortMessage, received: ReceivedStates): ShardNotice {
-  return message.kind === 'events' ? { kind: 'events', batchId: message.batchId, events: decodeEvents(message.events, received) } : message;
+function decodeNotice(message: PortMessage): ShardNotice {
+  return message.kind === 'events' ? { kind: 'events', batchId: message.batchId, events: decodeEvents(message.events) } : message;
 }
 
 export class ShardWorker {
@@ -74,9 +73,7 @@ export class ShardWorker {
   async start(): Promise<AsynxError | undefined> {
     const previous = this.#port;
     const { port1, port2 } = new MessageChannel();
-    // One record per port: a replacement worker starts a new port and a new record at both ends.
-    const received: ReceivedStates = new RecentVersions(PORT_MEMORY);
-    port1.on('message', (message: PortMessage) => this.#onNotice(decodeNotice(message, received)));
+    port1.on('message', (message: PortMessage) => this.#onNotice(decodeNotice(message)));
     port1.unref();
     let reply: ShardReply;
     try {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { MessagePort } from 'node:worker_threads';
 import { importDomain } from '../domain-check.js';
 import { ConfigError } from '../errors.js';
-import { PORT_MEMORY, RecentVersions, encodeEvents, type SentVersions } from '../event-wire.js';
+import { encodeEvents } from '../event-wire.js';
 import type { CacheCounters, EncodedPage, HistoryPage, OpOutcome, PortMessage, ShardConfig, ShardOp } from '../protocol.js';
 import { AggregateLoader } from './aggregate-loader.js';
 import { CommandProcessor } from './command-processor.js';
@@ -34,8 +34,6 @@ export class ShardRuntime {
   readonly #processor: CommandProcessor;
   readonly #events: MessagePort;
   readonly #cache: StateCache;
-  /** What the main thread kept of the events posted on this runtime's port (see event-wire.ts). */
-  readonly #sent: SentVersions = new RecentVersions(PORT_MEMORY);
 
   private constructor(config: ShardConfig, store: ShardStore, cache: StateCache, processor: CommandProcessor, events: MessagePort) {
     this.config = config;
@@ -69,7 +67,7 @@ export class ShardRuntime {
 
   runBatch(batchId: number, ops: readonly ShardOp[]): OpOutcome[] {
     const outcomes = this.#processor.run(ops, (events) => {
-      const message: PortMessage = { kind: 'events', batchId, events: encodeEvents(events, this.#sent) };
+      const message: PortMessage = { kind: 'events', batchId, events: encodeEvents(events) };
       this.#events.postMessage(message);
     });
     encodePages(ops, outcomes);
