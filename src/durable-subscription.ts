@@ -135,11 +135,15 @@ export class DurableSubscription extends Subscription {
     let next = read(start);
     while (this.active) {
       const page = await next;
+      const full = page.count === PAGE;
+      if (full) {
+        // Read ahead: the shard reads the next page while this one is decoded and handed out. The
+        // shard's queue posts the read in a microtask; yielding once lets it go before the decoding.
+        next = read(page.last!);
+        await Promise.resolve();
+      }
       // Pages are decoded in the order they were read: later pages refer to states kept from earlier ones.
       const events = decodeEvents(page.events, cursor.received);
-      const full = events.length === PAGE;
-      // Read ahead: the shard reads the next page while this one is handed out.
-      if (full) next = read(events[PAGE - 1]!.position);
       cursor.head = Math.max(cursor.head, page.head ?? 0);
       for (const event of events) if (this.#hand(cursor, event)) this.#io.countDelivery();
       if (!full) break;

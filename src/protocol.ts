@@ -159,6 +159,12 @@ export interface EncodedPage {
   /** `latestVersion` of a history page, `head` of a log page. */
   readonly latestVersion?: number;
   readonly head?: number;
+  /**
+   * A log page's number of events and the position of its last one, so the
+   * reader can ask for the next page before it decodes this one.
+   */
+  readonly count?: number;
+  readonly last?: number;
 }
 
 export type OpOutcome =

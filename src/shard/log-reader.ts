@@ -72,7 +72,13 @@ export class LogReader {
     }
     // A short page ends the catch-up: the receiver reads no further.
     if (stream !== undefined && aggregateIds.length < limit) this.#streams.delete(stream);
-    return { events: encodeLogColumns(this.#shard, scalars, states), head: this.#store.headPosition() };
+    const positions = JSON.parse(scalars.positions) as number[];
+    return {
+      events: encodeLogColumns(this.#shard, scalars, states),
+      head: this.#store.headPosition(),
+      count: positions.length,
+      last: positions[positions.length - 1] ?? afterPosition,
+    };
   }
 
   #follow(stream: number): RecentVersions<CachedAggregate> {
