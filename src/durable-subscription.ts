@@ -97,7 +97,8 @@ export class DurableSubscription extends Subscription {
   }
 
   #hand(cursor: ShardCursor, event: StoredEvent, onSettled?: () => void): boolean {
-    if (event.position <= cursor.handed) return false;
+    // Once unsubscribed, nothing more is queued: a delivery counted now would never settle, and drain() would wait for it.
+    if (!this.active || event.position <= cursor.handed) return false;
     cursor.handed = event.position;
     if (!this.matches(event.name)) {
       cursor.tracker.skip(event.position);
@@ -135,6 +136,7 @@ export class DurableSubscription extends Subscription {
     let next = read(start);
     while (this.active) {
       const page = await next;
+      if (!this.active) break;
       const full = page.count === PAGE;
       if (full) {
         // Read ahead: the shard reads the next page while this one is decoded and handed out. The

@@ -19,6 +19,15 @@ async function sendRounds(engine: Engine<typeof counterDomain>, aggregates: numb
   await Promise.all(sends);
 }
 
+/** Rejects when `promise` has not settled within `ms`, so a hang fails the test instead of timing it out. */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`still pending after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 describe('durable subscriptions', () => {
@@ -73,6 +82,36 @@ describe('durable subscriptions', () => {
       expect(engine.stats().bus.subscribers[0]).toMatchObject({ delivered: 49 * 110 + 50, failed: 0, lag: [0] });
     } finally {
       await engine.close();
+    }
+  });
+
+  it('unsubscribed during its catch-up, it stops there, and drain() and close() still finish', async () => {
+    const dataDir = tempDir();
+    const writer = await open({ domain: counterDomain, dataDir, shards: 2 });
+    await sendRounds(writer, 50, 100);
+    await writer.close();
+
+    const engine = await open({ domain: counterDomain, dataDir, shards: 2 });
+    try {
+      // Before its first page arrives.
+      let early = 0;
+      engine.subscribe('Incremented', () => void early++, { durable: 'early', from: 'beginning' })();
+      // From its own handler, on the first event of the first page.
+      let late = 0;
+      const unsubscribe = engine.subscribe(
+        'Incremented',
+        () => {
+          late++;
+          unsubscribe();
+        },
+        { durable: 'late', from: 'beginning' },
+      );
+      await expect(withTimeout(engine.drain(), 5_000)).resolves.toBeUndefined();
+      expect(early).toBe(0);
+      expect(late).toBe(1);
+      expect(engine.stats().bus.subscribers).toEqual([]);
+    } finally {
+      await withTimeout(engine.close(), 5_000);
     }
   });
 
