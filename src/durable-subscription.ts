@@ -107,13 +107,11 @@ export class DurableSubscription extends Subscription {
     const settled = cursor.tracker.track(event.position);
     this.enqueue({
       event,
-      onSettled:
-        onSettled === undefined
-          ? settled
-          : () => {
-              settled();
-              onSettled();
-            },
+      onSettled: (handled) => {
+        // Dropped by an unsubscribe: the checkpoint stays before it, so a later start delivers it again.
+        if (handled) settled();
+        onSettled?.();
+      },
     });
     return true;
   }

@@ -29,8 +29,11 @@ export class HandlerTimeoutError extends Error {
 /** One event waiting for, or in, one subscriber's handler. */
 export interface Delivery {
   readonly event: StoredEvent;
-  /** Runs once the handler (and any fallback) settled, or the subscriber left. */
-  readonly onSettled?: () => void;
+  /**
+   * Runs once the handler (and any fallback) settled, with `handled` true, or
+   * when the subscriber left before handling it, with `handled` false.
+   */
+  readonly onSettled?: (handled: boolean) => void;
   /** Callers of `whenHandled` waiting on this delivery. */
   waiters?: Array<() => void>;
 }
@@ -107,11 +110,11 @@ export class Subscription {
     return new Promise((resolve) => (delivery.waiters ??= []).push(resolve));
   }
 
-  /** Stops delivery; queued events are dropped (they stay stored). */
+  /** Stops delivery; queued events are dropped (they stay stored, and a durable subscription's checkpoint stays before them). */
   close(): void {
     if (!this.active) return;
     this.active = false;
-    for (const queue of this.#queues.values()) for (const delivery of queue) this.#settle(delivery);
+    for (const queue of this.#queues.values()) for (const delivery of queue) this.#settle(delivery, false);
     this.#queues.clear();
   }
 
@@ -144,7 +147,7 @@ export class Subscription {
     return new Promise((wake) => this.#belowWaiters.push({ limit, wake }));
   }
 
-  #settle(delivery: Delivery): void {
+  #settle(delivery: Delivery, handled = true): void {
     this.pending--;
     this.pendingByShard[delivery.event.shard]!--;
     if (this.#belowWaiters.length > 0) {
@@ -152,7 +155,7 @@ export class Subscription {
       this.#belowWaiters = this.#belowWaiters.filter((w) => !ready.includes(w));
       for (const waiter of ready) waiter.wake();
     }
-    delivery.onSettled?.();
+    delivery.onSettled?.(handled);
     if (delivery.waiters !== undefined) for (const wake of delivery.waiters) wake();
     this.#hooks.onSettled();
   }
