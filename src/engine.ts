@@ -163,6 +163,7 @@ export class Engine<D extends Domain<object, object> = Domain> {
     handler: EventHandler<StateOf<D>>,
     options?: SubscribeOptions<StateOf<D>> | DurableOptions<StateOf<D>>,
   ): () => void {
+    this.#assertOpen();
     if (options !== undefined && options !== null && typeof options === 'object' && 'durable' in options) {
       return this.#durables.subscribe(pattern, handler, options);
     }
@@ -175,11 +176,17 @@ export class Engine<D extends Domain<object, object> = Domain> {
    * read. Ends after `count` events or when the loop breaks.
    */
   listen(pattern: EventPattern, options?: ListenOptions): AsyncIterableIterator<StoredEvent<StateOf<D>>> {
+    this.#assertOpen();
     return listen<StateOf<D>>(this.#bus, pattern, options);
   }
 
   /** The next event matching `pattern`; rejects `TimeoutError` / `AbortError`. */
   waitFor(pattern: EventPattern, options?: WaitForOptions): Promise<StoredEvent<StateOf<D>>> {
+    try {
+      this.#assertOpen();
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
     return waitFor<StateOf<D>>(this.#bus, pattern, options);
   }
 
@@ -237,6 +244,7 @@ export class Engine<D extends Domain<object, object> = Domain> {
         const error = new ShuttingDownError(`close() timed out after ${timeoutMs} ms before this operation ran`, { executed: false });
         for (const shard of this.#shards) shard.rejectQueued(error);
         await Promise.all(this.#shards.map((s) => s.destroy()));
+        this.#bus.close();
         this.options.logger.warn({ timeoutMs }, 'asynx engine close timed out; unfinished work was rejected');
         return;
       }
@@ -246,6 +254,7 @@ export class Engine<D extends Domain<object, object> = Domain> {
         failure ??= error;
       }
       await Promise.all(this.#shards.map((s) => s.close()));
+      this.#bus.close();
       this.options.logger.info({ aggregate: this.domain.aggregate }, 'asynx engine closed');
       if (failure !== undefined) throw failure;
     })();
@@ -257,6 +266,7 @@ export class Engine<D extends Domain<object, object> = Domain> {
     this.#closing ??= Promise.resolve();
     this.#durables.stop();
     await Promise.all(this.#shards.map((s) => s.destroy()));
+    this.#bus.close();
   }
 
   #assertOpen(): void {

@@ -109,6 +109,11 @@ export class EventBus {
     subscription.close();
   }
 
+  /** Closes every subscription, for an engine that closed: `listen` iterators end, pending `waitFor` calls reject. */
+  close(): void {
+    for (const subscription of [...this.#subscriptions]) this.remove(subscription);
+  }
+
   /** Counts a delivery queued directly on a subscription (durable catch-up). */
   countDelivery(): void {
     this.#outstanding++;

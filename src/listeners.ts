@@ -1,8 +1,9 @@
 /**
  * Waiting on the bus: `listen` as an async iterator and `waitFor` as a
  * promise, both built on ordinary subscriptions that remove themselves.
+ * When the engine closes, iterators end and pending waits reject.
  */
-import { InvalidArgumentError, TimeoutError, AbortError } from './errors.js';
+import { AbortError, InvalidArgumentError, ShuttingDownError, TimeoutError } from './errors.js';
 import type { EventBus } from './event-bus.js';
 import type { StoredEvent } from './event.js';
 import type { EventPattern } from './event-pattern.js';
@@ -31,7 +32,8 @@ function checkOptions(options: unknown, known: string[], call: string): Record<s
 /**
  * Matching events as an async iterator, in arrival order. Events are
  * buffered until read; the subscription ends after `count` events, on
- * `return()` (a `break` out of `for await`), or never.
+ * `return()` (a `break` out of `for await`), or when the engine closes
+ * (the events already buffered are still read).
  */
 export function listen<S extends object>(bus: EventBus, pattern: EventPattern, options?: ListenOptions): AsyncIterableIterator<StoredEvent<S>> {
   const { count } = checkOptions(options, ['count'], 'listen');
@@ -60,6 +62,7 @@ export function listen<S extends object>(bus: EventBus, pattern: EventPattern, o
     ended = true;
     if (buffered.length === 0) for (const reader of readers.splice(0)) reader({ value: undefined, done: true });
   }
+  subscription.onClose(stop);
   const iterator: AsyncIterableIterator<StoredEvent<S>> = {
     next(): Promise<IteratorResult<StoredEvent<S>>> {
       const event = buffered.shift();
@@ -79,7 +82,10 @@ export function listen<S extends object>(bus: EventBus, pattern: EventPattern, o
   return iterator;
 }
 
-/** The next matching event; `TimeoutError` after `timeoutMs`, `AbortError` when `signal` fires. */
+/**
+ * The next matching event; `TimeoutError` after `timeoutMs`, `AbortError`
+ * when `signal` fires, `ShuttingDownError` when the engine closes first.
+ */
 export function waitFor<S extends object>(bus: EventBus, pattern: EventPattern, options?: WaitForOptions): Promise<StoredEvent<S>> {
   const { timeoutMs, signal } = checkOptions(options, ['timeoutMs', 'signal'], 'waitFor');
   if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs > 0))) {
@@ -90,30 +96,28 @@ export function waitFor<S extends object>(bus: EventBus, pattern: EventPattern, 
   if (abortSignal?.aborted === true) return Promise.reject(new AbortError(`waitFor(${String(pattern)}): the signal was already aborted`));
   return new Promise((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
-    const finish = (): void => {
+    let done = false;
+    // The first outcome wins; removing the subscription then closes it, which must not count as another.
+    const settle = (outcome: () => void): void => {
+      if (done) return;
+      done = true;
       if (timer !== undefined) clearTimeout(timer);
       abortSignal?.removeEventListener('abort', onAbort);
       if (subscription.active) bus.remove(subscription);
+      outcome();
     };
-    const onAbort = (): void => {
-      finish();
-      reject(new AbortError(`waitFor(${String(pattern)}) was aborted`));
-    };
-    const subscription = bus.subscribe<S>(
-      pattern,
-      (event) => {
-        if (!subscription.active) return;
-        finish();
-        resolve(event);
-      },
-      { name: `waitFor(${String(pattern)})` },
-    );
+    const onAbort = (): void => settle(() => reject(new AbortError(`waitFor(${String(pattern)}) was aborted`)));
+    const subscription = bus.subscribe<S>(pattern, (event) => settle(() => resolve(event)), { name: `waitFor(${String(pattern)})` });
+    subscription.onClose(() => settle(() => reject(new ShuttingDownError(`waitFor(${String(pattern)}): the engine closed before a matching event came`))));
     abortSignal?.addEventListener('abort', onAbort, { once: true });
     if (timeoutMs !== undefined) {
-      timer = setTimeout(() => {
-        finish();
-        reject(new TimeoutError(`waitFor(${String(pattern)}) saw no matching event within ${String(timeoutMs)} ms`, { timeoutMs: timeoutMs as number }));
-      }, timeoutMs as number);
+      timer = setTimeout(
+        () =>
+          settle(() =>
+            reject(new TimeoutError(`waitFor(${String(pattern)}) saw no matching event within ${String(timeoutMs)} ms`, { timeoutMs: timeoutMs as number })),
+          ),
+        timeoutMs as number,
+      );
     }
   });
 }

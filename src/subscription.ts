@@ -64,6 +64,7 @@ export class Subscription {
   readonly #settings: SubscriptionSettings;
   readonly #hooks: SubscriptionHooks;
   readonly #queues = new Map<string, Delivery[]>();
+  #closeListeners: Array<() => void> = [];
   #belowWaiters: Array<{ readonly limit: number; readonly wake: () => void }> = [];
   active = true;
   delivered = 0;
@@ -116,6 +117,13 @@ export class Subscription {
     this.active = false;
     for (const queue of this.#queues.values()) for (const delivery of queue) this.#settle(delivery, false);
     this.#queues.clear();
+    for (const listener of this.#closeListeners.splice(0)) listener();
+  }
+
+  /** Calls `listener` once this subscription closes, whoever closes it (at once if it already has). */
+  onClose(listener: () => void): void {
+    if (!this.active) listener();
+    else this.#closeListeners.push(listener);
   }
 
   #pump(aggregateId: string): void {

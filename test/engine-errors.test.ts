@@ -172,4 +172,25 @@ describe('close', () => {
     expect(events.map((e) => e.version)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
     expect(delivered).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
   });
+
+  it('ends listen() loops after the events they buffered, rejects a pending waitFor(), and refuses new subscribers', async () => {
+    const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 2 });
+    const looped: number[] = [];
+    const loop = (async () => {
+      for await (const event of engine.listen('Incremented')) looped.push(event.version);
+      return 'ended';
+    })();
+    const pending = engine.waitFor('Decremented');
+    await engine.send('Increment', { id: 'c', by: 1 });
+    await engine.send('Increment', { id: 'c', by: 1 });
+    await engine.close();
+    await expect(loop).resolves.toBe('ended');
+    expect(looped).toEqual([1, 2]);
+    await expect(pending).rejects.toMatchObject({ code: 'SHUTTING_DOWN', message: expect.stringContaining('waitFor(Decremented)') });
+    expect(() => engine.subscribe('Incremented', () => undefined)).toThrow(ShuttingDownError);
+    expect(() => engine.subscribe('Incremented', () => undefined, { durable: 'late' })).toThrow(ShuttingDownError);
+    expect(() => engine.listen('Incremented')).toThrow(ShuttingDownError);
+    await expect(engine.waitFor('Incremented')).rejects.toBeInstanceOf(ShuttingDownError);
+    expect(engine.stats().bus.subscribers).toEqual([]);
+  });
 });
