@@ -2,7 +2,7 @@
  * Checks of caller input on the main thread, before anything is queued: a
  * bad argument costs a typed error and never reaches a shard or a file.
  */
-import { InvalidArgumentError } from './errors.js';
+import { InvalidArgumentError, describeThrown } from './errors.js';
 import { NotJsonError, assertJson, isPlainObject, toJson, type JsonObject } from './json.js';
 import { rejectUnknownKeys } from './options.js';
 
@@ -25,19 +25,27 @@ export function checkAggregateId(id: unknown, where: string): string {
 }
 
 /**
- * The payload as JSON text, after checking that it is JSON data (see
- * `toJson` for what is refused) and at most `maxBytes` of UTF-8. The text is
- * what crosses to the shard: taken now, later changes by the caller cannot
- * reach the command.
+ * The payload as JSON text, after checking that it is an object of JSON
+ * data (see `toJson` for what is refused) and at most `maxBytes` of UTF-8.
+ * The text is what crosses to the shard: taken now, later changes by the
+ * caller cannot reach the command.
  */
 export function checkPayload(payload: unknown, type: string, maxBytes: number): string {
+  if (!isPlainObject(payload)) {
+    const got = payload === null ? 'null' : Array.isArray(payload) ? 'an array' : typeof payload === 'object' ? 'an instance of a class' : typeof payload;
+    throw new InvalidArgumentError(`${type}: the payload must be a plain object, got ${got}`, { type });
+  }
+  let text: string;
   try {
     assertJson(payload, 'payload');
+    text = JSON.stringify(payload);
   } catch (thrown) {
-    if (!(thrown instanceof NotJsonError)) throw thrown;
-    throw new InvalidArgumentError(`${type}: ${thrown.message}; payloads must be JSON data`, { type, path: thrown.path });
+    if (thrown instanceof NotJsonError) {
+      throw new InvalidArgumentError(`${type}: ${thrown.message}; payloads must be JSON data`, { type, path: thrown.path });
+    }
+    // A getter or a proxy of the caller's threw while the payload was read.
+    throw new InvalidArgumentError(`${type}: reading the payload threw: ${describeThrown(thrown).message}`, { type });
   }
-  const text = JSON.stringify(payload);
   // A UTF-16 code unit is at most 3 bytes of UTF-8: most payloads need no count.
   const bytes = text.length * 3 <= maxBytes ? 0 : Buffer.byteLength(text);
   if (bytes > maxBytes) {

@@ -2,6 +2,7 @@
  * JSON-shaped data: what payloads, states and metadata must be so that they
  * survive storage as JSON and replay to exactly the same value.
  */
+import { describeThrown } from './errors.js';
 
 export type JsonPrimitive = string | number | boolean | null;
 export type JsonValue = JsonPrimitive | JsonValue[] | JsonObject;
@@ -51,8 +52,15 @@ export function toJson(value: unknown, rootPath: string, freeze = false): JsonVa
  * then makes the same changes (drops `undefined` properties, writes `-0` as `0`).
  */
 export function assertJson(value: unknown, rootPath: string): void {
+  let quick: boolean;
+  try {
+    quick = quickJson(value, false, 0, []);
+  } catch {
+    // A getter that throws: the full walk names the field.
+    quick = false;
+  }
   // The full walk only for values the quick test cannot pass: it names the problem.
-  if (!quickJson(value, false, 0, [])) walkJson(value, rootPath, 'check');
+  if (!quick) walkJson(value, rootPath, 'check');
 }
 
 /** Nesting up to which {@link quickJson} answers; deeper values take the full walk. */
@@ -120,7 +128,12 @@ function quickJson(value: unknown, exact: boolean, depth: number, ancestors: obj
  * shard about 1 µs per command and left as much garbage.
  */
 export function freezeIfCanonical(value: object): JsonValue | undefined {
-  return quickJson(value, true, 0, []) ? (value as JsonValue) : undefined;
+  try {
+    return quickJson(value, true, 0, []) ? (value as JsonValue) : undefined;
+  } catch {
+    // A getter that throws: the copy names the field.
+    return undefined;
+  }
 }
 
 function walkJson(value: unknown, rootPath: string, mode: 'check' | 'copy' | 'freeze'): JsonValue {
@@ -152,7 +165,7 @@ function walkJson(value: unknown, rootPath: string, mode: 'check' | 'copy' | 'fr
         if (Array.isArray(current)) {
           const items: JsonValue[] = build ? new Array<JsonValue>(current.length) : EMPTY_ITEMS;
           for (let i = 0; i < current.length; i++) {
-            const item: unknown = current[i];
+            const item: unknown = readMember(current, i, fail);
             if (item === undefined) fail('is undefined (or a hole), which JSON cannot carry', i);
             trail.push(i);
             const json = copy(item);
@@ -165,7 +178,7 @@ function walkJson(value: unknown, rootPath: string, mode: 'check' | 'copy' | 'fr
           if (proto !== Object.prototype && proto !== null) fail(describeKind(current));
           const out: JsonObject = build ? {} : EMPTY_OBJECT;
           for (const key of Object.keys(current)) {
-            const field: unknown = (current as Record<string, unknown>)[key];
+            const field: unknown = readMember(current as Record<string, unknown>, key, fail);
             if (field === undefined) continue;
             // Assigning it would replace the copy's prototype, and JSON patches refuse it.
             if (key === '__proto__') fail('is a key that cannot be stored', key);
@@ -186,6 +199,15 @@ function walkJson(value: unknown, rootPath: string, mode: 'check' | 'copy' | 'fr
   }
 
   return copy(value);
+}
+
+/** `container[key]`, or a {@link NotJsonError} at that key when reading it throws (a getter, a proxy). */
+function readMember(container: Record<string, unknown> | unknown[], key: string | number, fail: (problem: string, extra?: string | number) => never): unknown {
+  try {
+    return (container as Record<string | number, unknown>)[key];
+  } catch (thrown) {
+    return fail(`could not be read: ${describeThrown(thrown).message}`, key);
+  }
 }
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
