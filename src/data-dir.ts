@@ -57,19 +57,26 @@ export function readManifest(dataDir: string): Manifest | undefined {
   }
 }
 
-/** Creates the directory and manifest, or checks an existing manifest against this engine. */
-export function prepareDataDir(dataDir: string, expected: Omit<Manifest, 'format' | 'createdAt'>): void {
+/** Creates the directory if it does not exist, and checks that this process may write in it. */
+export function ensureDataDir(dataDir: string): void {
   if (dataDir === ':memory:') return;
   try {
     mkdirSync(dataDir, { recursive: true });
   } catch (thrown) {
-    throw new ConfigError(`option dataDir: cannot create ${dataDir}: ${describeThrown(thrown).message}`, { option: 'dataDir' });
+    const code = (thrown as NodeJS.ErrnoException).code;
+    const problem = code === 'EEXIST' || code === 'ENOTDIR' ? 'it, or a folder above it, is a file' : describeThrown(thrown).message;
+    throw new ConfigError(`option dataDir: cannot create ${dataDir}: ${problem}`, { option: 'dataDir' });
   }
   try {
     accessSync(dataDir, constants.R_OK | constants.W_OK);
   } catch (thrown) {
     throw new ConfigError(`option dataDir: ${dataDir} is not writable: ${describeThrown(thrown).message}`, { option: 'dataDir' });
   }
+}
+
+/** Writes the manifest of a new directory, or checks an existing one against this engine. Call after {@link ensureDataDir}. */
+export function checkManifest(dataDir: string, expected: Omit<Manifest, 'format' | 'createdAt'>): void {
+  if (dataDir === ':memory:') return;
   const existing = readManifest(dataDir);
   if (existing === undefined) {
     const strays = readdirSync(dataDir).filter((name) => /^shard-\d+\.db$/.test(name));

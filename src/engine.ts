@@ -4,7 +4,8 @@
  */
 import type { CommandName, Domain, PayloadOf, StateOf } from './domain.js';
 import { assertDomain, importDomain } from './domain-check.js';
-import { prepareDataDir } from './data-dir.js';
+import { checkManifest, ensureDataDir } from './data-dir.js';
+import { DataDirLock } from './data-dir-lock.js';
 import { ConfigError, InvalidArgumentError, ShuttingDownError } from './errors.js';
 import { checkCommand, type CheckedCommand } from './command-request.js';
 import type { StoredEvent } from './event.js';
@@ -30,11 +31,13 @@ export class Engine<D extends Domain<object, object> = Domain> {
   readonly #bus: EventBus;
   readonly #forgetHandlers: ForgetHandlers;
   readonly #durables: DurableRegistry;
+  readonly #lock: DataDirLock;
   #closing: Promise<void> | undefined;
 
-  private constructor(domain: D, options: ResolvedOptions, shards: ShardHandle[], bus: EventBus, forgetHandlers: ForgetHandlers) {
+  private constructor(domain: D, options: ResolvedOptions, shards: ShardHandle[], bus: EventBus, forgetHandlers: ForgetHandlers, lock: DataDirLock) {
     this.domain = domain;
     this.options = options;
+    this.#lock = lock;
     this.#shards = shards;
     this.#bus = bus;
     this.#forgetHandlers = forgetHandlers;
@@ -61,12 +64,20 @@ export class Engine<D extends Domain<object, object> = Domain> {
     const domain = (typeof given === 'string' || given instanceof URL
       ? await importDomain(domainModuleUrl(given))
       : assertDomain(given, 'option domain')) as D;
-    prepareDataDir(resolved.dataDir, { aggregate: domain.aggregate, shards: resolved.shards, hashScheme: HASH_SCHEME });
-    const bus = new EventBus(resolved.onHandlerError, resolved.maxPendingDeliveries);
-    const forgetHandlers = new ForgetHandlers(bus, resolved.onHandlerError);
-    const shards = await startShards(domain, resolved, bus, forgetHandlers);
-    resolved.logger.info({ aggregate: domain.aggregate, shards: resolved.shards, dataDir: resolved.dataDir }, 'asynx engine started');
-    return new Engine(domain, resolved, shards, bus, forgetHandlers);
+    ensureDataDir(resolved.dataDir);
+    // Before the manifest: two engines opening a new directory at once must not both write it.
+    const lock = DataDirLock.take(resolved.dataDir);
+    try {
+      checkManifest(resolved.dataDir, { aggregate: domain.aggregate, shards: resolved.shards, hashScheme: HASH_SCHEME });
+      const bus = new EventBus(resolved.onHandlerError, resolved.maxPendingDeliveries);
+      const forgetHandlers = new ForgetHandlers(bus, resolved.onHandlerError);
+      const shards = await startShards(domain, resolved, bus, forgetHandlers);
+      resolved.logger.info({ aggregate: domain.aggregate, shards: resolved.shards, dataDir: resolved.dataDir }, 'asynx engine started');
+      return new Engine(domain, resolved, shards, bus, forgetHandlers, lock);
+    } catch (error) {
+      lock.release();
+      throw error;
+    }
   }
 
   get shardCount(): number {
@@ -243,8 +254,7 @@ export class Engine<D extends Domain<object, object> = Domain> {
         this.#durables.stop();
         const error = new ShuttingDownError(`close() timed out after ${timeoutMs} ms before this operation ran`, { executed: false });
         for (const shard of this.#shards) shard.rejectQueued(error);
-        await Promise.all(this.#shards.map((s) => s.destroy()));
-        this.#bus.close();
+        await this.#stopShards((s) => s.destroy());
         this.options.logger.warn({ timeoutMs }, 'asynx engine close timed out; unfinished work was rejected');
         return;
       }
@@ -253,8 +263,7 @@ export class Engine<D extends Domain<object, object> = Domain> {
       } catch (error) {
         failure ??= error;
       }
-      await Promise.all(this.#shards.map((s) => s.close()));
-      this.#bus.close();
+      await this.#stopShards((s) => s.close());
       this.options.logger.info({ aggregate: this.domain.aggregate }, 'asynx engine closed');
       if (failure !== undefined) throw failure;
     })();
@@ -265,8 +274,17 @@ export class Engine<D extends Domain<object, object> = Domain> {
   async destroy(): Promise<void> {
     this.#closing ??= Promise.resolve();
     this.#durables.stop();
-    await Promise.all(this.#shards.map((s) => s.destroy()));
-    this.#bus.close();
+    await this.#stopShards((s) => s.destroy());
+  }
+
+  /** Stops every shard, then ends the subscriptions and lets another engine open the directory, whatever the shards did. */
+  async #stopShards(stop: (shard: ShardHandle) => Promise<void>): Promise<void> {
+    try {
+      await Promise.all(this.#shards.map(stop));
+    } finally {
+      this.#bus.close();
+      this.#lock.release();
+    }
   }
 
   #assertOpen(): void {

@@ -1,8 +1,10 @@
+import { spawn } from 'node:child_process';
 import { statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ConfigError, ShardCrashedError, StorageError, open } from '../dist/src/index.js';
 import { counterDomain } from '../dist/test/fixtures/counter-domain.js';
+import { orderDomain } from '../dist/examples/order/domain.js';
 import { malformedDomain, missingModuleDomain } from '../dist/test/fixtures/broken-domains.js';
 import { useTempDirs } from './support/temp-dir.js';
 
@@ -64,6 +66,44 @@ describe('open fails loudly on a bad start', () => {
     writeFileSync(join(dataDir, 'shard-0.db'), '');
     await expect(open({ domain: counterDomain, dataDir, shards: 1 })).rejects.toThrow(/holds shard files \(shard-0\.db\) but no asynx\.json/);
   });
+});
+
+describe('one engine per data directory', () => {
+  it('refuses a second engine in this process until the first closes, and a failed open leaves the directory free', async () => {
+    const dataDir = tempDir();
+    const first = await open({ domain: counterDomain, dataDir, shards: 2 });
+    await first.send('Increment', { id: 'c', by: 1 });
+    const second = open({ domain: counterDomain, dataDir, shards: 2 });
+    await expect(second).rejects.toBeInstanceOf(ConfigError);
+    await expect(second).rejects.toThrow(`option dataDir: ${dataDir} is in use by another engine`);
+    await first.close();
+    // Refused for its shard count after it took the lock: the lock must go with the failure.
+    await expect(open({ domain: counterDomain, dataDir, shards: 3 })).rejects.toThrow(/was created with shards=2/);
+    const third = await open({ domain: counterDomain, dataDir, shards: 2 });
+    await expect(third.get('c')).resolves.toMatchObject({ count: 1 });
+    await third.destroy();
+    const fourth = await open({ domain: counterDomain, dataDir, shards: 2 });
+    await fourth.close();
+  });
+
+  it('refuses it while another process has the directory open, and not after that process was killed', async () => {
+    const dataDir = tempDir();
+    const childScript = fileURLToPath(new URL('../dist/test/harness/kill-child.js', import.meta.url));
+    const child = spawn(process.execPath, [childScript, dataDir, join(tempDir(), 'acks.log'), '1'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve());
+        child.once('exit', (code) => reject(new Error(`child exited (${String(code)}) before it was ready`)));
+      });
+      await expect(open({ domain: orderDomain, dataDir, shards: 3 })).rejects.toThrow(/is in use by another engine/);
+    } finally {
+      child.kill('SIGKILL');
+      await exited;
+    }
+    const engine = await open({ domain: orderDomain, dataDir, shards: 3 });
+    await engine.close();
+  }, 30_000);
 });
 
 describe('a shard worker that dies', () => {
