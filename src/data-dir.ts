@@ -4,8 +4,8 @@
  * aggregate would route commands to shards that do not hold their history,
  * so that is refused.
  */
-import { accessSync, closeSync, constants, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { accessSync, closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { ConfigError, describeThrown } from './errors.js';
 
 export const MANIFEST_FILE = 'asynx.json';
@@ -57,14 +57,37 @@ export function readManifest(dataDir: string): Manifest | undefined {
   }
 }
 
+/**
+ * `mkdir -p`, one level at a time. Node's `recursive` option spins forever,
+ * holding the thread, where a parent exists but cannot hold children (a
+ * path under /proc): mkdir of the child fails with ENOENT, of the parent
+ * with EEXIST, and it retries.
+ */
+function makeDirectories(dir: string): void {
+  const missing: string[] = [];
+  for (let current = resolve(dir); !existsSync(current); current = dirname(current)) {
+    missing.push(current);
+    if (dirname(current) === current) break;
+  }
+  for (const path of missing.reverse()) {
+    try {
+      mkdirSync(path);
+    } catch (thrown) {
+      // Created meanwhile by someone else, or a dangling link, which the next level reports.
+      if ((thrown as NodeJS.ErrnoException).code !== 'EEXIST') throw thrown;
+    }
+  }
+}
+
 /** Creates the directory if it does not exist, and checks that this process may write in it. */
 export function ensureDataDir(dataDir: string): void {
   if (dataDir === ':memory:') return;
   try {
-    mkdirSync(dataDir, { recursive: true });
+    makeDirectories(dataDir);
+    if (!statSync(dataDir).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
   } catch (thrown) {
     const code = (thrown as NodeJS.ErrnoException).code;
-    const problem = code === 'EEXIST' || code === 'ENOTDIR' ? 'it, or a folder above it, is a file' : describeThrown(thrown).message;
+    const problem = code === 'ENOTDIR' ? 'it, or a folder above it, is a file' : describeThrown(thrown).message;
     throw new ConfigError(`option dataDir: cannot create ${dataDir}: ${problem}`, { option: 'dataDir' });
   }
   try {

@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { statSync, truncateSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ConfigError, ShardCrashedError, StorageError, open } from '../dist/src/index.js';
@@ -49,6 +49,24 @@ describe('open fails loudly on a bad start', () => {
     const attempt = open({ domain: counterDomain, dataDir: join(file, 'data'), shards: 1 });
     await expect(attempt).rejects.toBeInstanceOf(ConfigError);
     await expect(attempt).rejects.toThrow(/option dataDir: cannot create/);
+  });
+
+  it('a data directory where no folder can be made (under /proc, under a dangling link) fails at once instead of spinning', () => {
+    const base = tempDir();
+    symlinkSync(join(base, 'unmounted'), join(base, 'link'));
+    // procfs answers ENOENT for a new folder while its parent exists: Node's recursive mkdir retries that forever.
+    const dataDirs = [join(base, 'link', 'data'), ...(existsSync('/proc/self') ? ['/proc/asynx-no-such-dir/data'] : [])];
+    // In a child process: a mkdir that spins would block this one for good.
+    const script = `
+      const { open } = await import(${JSON.stringify(new URL('../dist/src/index.js', import.meta.url).href)});
+      const { counterDomain } = await import(${JSON.stringify(new URL('../dist/test/fixtures/counter-domain.js', import.meta.url).href)});
+      for (const dataDir of ${JSON.stringify(dataDirs)}) {
+        try { await open({ domain: counterDomain, dataDir, shards: 1 }); console.log('opened'); }
+        catch (error) { console.log(error.code, error.message); }
+      }`;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
+    expect(child.error).toBeUndefined();
+    for (const dataDir of dataDirs) expect(child.stdout).toContain(`CONFIG_INVALID option dataDir: cannot create ${dataDir}: ENOENT`);
   });
 
   it('a garbage shard file, naming the file', async () => {
