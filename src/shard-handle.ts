@@ -14,6 +14,7 @@ import {
   isAsynxError,
   type AsynxError,
 } from './errors.js';
+import { batchLength } from './batch-length.js';
 import type { StoredEvent } from './event.js';
 import type { ResolvedOptions } from './options.js';
 import { OpenBatches, type OpResult, type QueuedOp } from './open-batches.js';
@@ -177,7 +178,7 @@ export class ShardHandle {
     try {
       const relief = this.#hooks.backpressure();
       if (relief !== undefined) await relief;
-      const items = this.#queue.splice(0, this.#batchLength());
+      const items = this.#queue.splice(0, batchLength(this.#queue, this.#options.maxBatch));
       this.#wakeRoomWaiters();
       if (items.length === 0) return;
       const batchId = this.#nextBatchId++;
@@ -215,13 +216,6 @@ export class ShardHandle {
       this.#checkIdle();
       if (this.#queue.length > 0) this.#schedule();
     }
-  }
-
-  /** How many queued operations form the next batch: a `forget` always travels alone. */
-  #batchLength(): number {
-    const limit = Math.min(this.#options.maxBatch, this.#queue.length);
-    for (let i = 0; i < limit; i++) if (this.#queue[i]!.op.kind === 'forget') return i === 0 ? 1 : i;
-    return limit;
   }
 
   /** Delivers the tombstone, then erases the aggregate, then settles `forget`. */

@@ -37,6 +37,23 @@ describe('backpressure', () => {
   });
 });
 
+describe('batches of large payloads', () => {
+  it('are cut at 32 MiB of payload JSON, so a burst of the largest payloads all commit', async () => {
+    const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1 });
+    try {
+      // 40 payloads of ~1 MiB (the default maxPayloadBytes) would be one batch of 40 MiB under maxBatch alone.
+      const note = 'n'.repeat(1_000_000);
+      const events = await Promise.all(Array.from({ length: 40 }, (_, i) => engine.send('Increment', { id: `big-${i}`, by: 1, note } as never)));
+      expect(events).toHaveLength(40);
+      const stats = engine.stats().shards[0]!;
+      expect(stats).toMatchObject({ committed: 40, crashes: 0 });
+      expect(stats.maxBatchSize).toBeLessThanOrEqual(33);
+    } finally {
+      await engine.close();
+    }
+  });
+});
+
 describe('cancellation', () => {
   it('removes a command aborted while queued: never executed, AbortError with executed false', async () => {
     const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1 });
