@@ -1,13 +1,16 @@
 /**
- * Starting an engine's shards: one handle per shard, wired to the bus and
- * the forget handlers, all started at once; if any fails to start, every
- * one is stopped and the first failure is thrown.
+ * Starting an engine: the data directory made, locked and checked against
+ * its manifest, then one handle per shard, wired to the bus and the forget
+ * handlers, all started at once. If any step fails, every shard is stopped,
+ * the lock released and the first failure thrown.
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { checkManifest, ensureDataDir } from './data-dir.js';
+import { DataDirLock } from './data-dir-lock.js';
 import type { Domain } from './domain.js';
-import type { EventBus } from './event-bus.js';
-import type { ForgetHandlers } from './forget-handlers.js';
+import { EventBus } from './event-bus.js';
+import { ForgetHandlers } from './forget-handlers.js';
 import type { ResolvedOptions } from './options.js';
 import { HASH_SCHEME } from './router.js';
 import { ShardHandle } from './shard-handle.js';
@@ -18,7 +21,30 @@ export function domainModuleUrl(given: string | URL): string {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(given) ? given : pathToFileURL(resolve(given)).href;
 }
 
-export async function startShards(
+export interface EngineParts {
+  readonly shards: ShardHandle[];
+  readonly bus: EventBus;
+  readonly forgetHandlers: ForgetHandlers;
+  readonly lock: DataDirLock;
+}
+
+export async function startEngine(domain: Domain<object, object>, resolved: ResolvedOptions): Promise<EngineParts> {
+  ensureDataDir(resolved.dataDir);
+  // Before the manifest: two engines opening a new directory at once must not both write it.
+  const lock = DataDirLock.take(resolved.dataDir);
+  try {
+    checkManifest(resolved.dataDir, { aggregate: domain.aggregate, shards: resolved.shards, hashScheme: HASH_SCHEME });
+    const bus = new EventBus(resolved.onHandlerError, resolved.maxPendingDeliveries);
+    const forgetHandlers = new ForgetHandlers(bus, resolved.onHandlerError);
+    const shards = await startShards(domain, resolved, bus, forgetHandlers);
+    return { shards, bus, forgetHandlers, lock };
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
+async function startShards(
   domain: Domain<object, object>,
   resolved: ResolvedOptions,
   bus: EventBus,

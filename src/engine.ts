@@ -4,22 +4,21 @@
  */
 import type { CommandName, Domain, PayloadOf, StateOf } from './domain.js';
 import { assertDomain, importDomain } from './domain-check.js';
-import { checkManifest, ensureDataDir } from './data-dir.js';
-import { DataDirLock } from './data-dir-lock.js';
+import type { DataDirLock } from './data-dir-lock.js';
 import { ConfigError, InvalidArgumentError, ShuttingDownError } from './errors.js';
 import { checkCommand, type CheckedCommand } from './command-request.js';
 import type { StoredEvent } from './event.js';
-import { EventBus, type SubscribeOptions } from './event-bus.js';
+import type { EventBus, SubscribeOptions } from './event-bus.js';
 import { listen, waitFor, type ListenOptions, type WaitForOptions } from './listeners.js';
 import type { EventHandler } from './subscription.js';
 import type { EventPattern } from './event-pattern.js';
 import { checkAggregateId, checkHistoryRange } from './input-checks.js';
 import { resolveOptions, type EngineOptions, type ResolvedOptions } from './options.js';
-import { HASH_SCHEME, shardFor } from './router.js';
+import { shardFor } from './router.js';
 import { DurableRegistry, type DurableOptions } from './durable-registry.js';
-import { ForgetHandlers } from './forget-handlers.js';
+import type { ForgetHandlers } from './forget-handlers.js';
 import type { ShardHandle } from './shard-handle.js';
-import { domainModuleUrl, startShards } from './engine-start.js';
+import { domainModuleUrl, startEngine } from './engine-start.js';
 import type { CloseOptions, HistoryOptions, SendOptions } from './call-options.js';
 import { shardStats, type EngineStats } from './engine-stats.js';
 import { readHistory } from './history-reader.js';
@@ -64,20 +63,9 @@ export class Engine<D extends Domain<object, object> = Domain> {
     const domain = (typeof given === 'string' || given instanceof URL
       ? await importDomain(domainModuleUrl(given))
       : assertDomain(given, 'option domain')) as D;
-    ensureDataDir(resolved.dataDir);
-    // Before the manifest: two engines opening a new directory at once must not both write it.
-    const lock = DataDirLock.take(resolved.dataDir);
-    try {
-      checkManifest(resolved.dataDir, { aggregate: domain.aggregate, shards: resolved.shards, hashScheme: HASH_SCHEME });
-      const bus = new EventBus(resolved.onHandlerError, resolved.maxPendingDeliveries);
-      const forgetHandlers = new ForgetHandlers(bus, resolved.onHandlerError);
-      const shards = await startShards(domain, resolved, bus, forgetHandlers);
-      resolved.logger.info({ aggregate: domain.aggregate, shards: resolved.shards, dataDir: resolved.dataDir }, 'asynx engine started');
-      return new Engine(domain, resolved, shards, bus, forgetHandlers, lock);
-    } catch (error) {
-      lock.release();
-      throw error;
-    }
+    const { shards, bus, forgetHandlers, lock } = await startEngine(domain, resolved);
+    resolved.logger.info({ aggregate: domain.aggregate, shards: resolved.shards, dataDir: resolved.dataDir }, 'asynx engine started');
+    return new Engine(domain, resolved, shards, bus, forgetHandlers, lock);
   }
 
   get shardCount(): number {
