@@ -13,6 +13,7 @@
  */
 import { Counter, Gauge, Histogram, register as globalRegistry, type Registry, type RegistryContentType } from 'prom-client';
 import type { EngineStats } from './engine-stats.js';
+import { InvalidArgumentError } from './errors.js';
 import { METRIC_DEFINITIONS, type Labels } from './prometheus-metrics.js';
 
 export { METRIC_DEFINITIONS } from './prometheus-metrics.js';
@@ -96,8 +97,8 @@ class BatchSizeHistogram extends Histogram<'shard'> {
 export function registerMetrics(engine: StatsSource, options: MetricsOptions = {}): EngineMetrics {
   const registry: Registry<RegistryContentType> = options.registry ?? globalRegistry;
   const prefix = options.prefix ?? 'asynx_';
-  if (typeof engine?.stats !== 'function') throw new TypeError('registerMetrics(engine): engine must have a stats() method');
-  if (!/^([A-Za-z_:][A-Za-z0-9_:]*)?$/.test(prefix)) throw new TypeError(`registerMetrics(): prefix ${JSON.stringify(prefix)} is not a valid start of a metric name`);
+  if (typeof engine?.stats !== 'function') throw new InvalidArgumentError('registerMetrics(engine): engine must have a stats() method');
+  if (!/^([A-Za-z_:][A-Za-z0-9_:]*)?$/.test(prefix)) throw new InvalidArgumentError(`registerMetrics(): prefix ${JSON.stringify(prefix)} is not a valid start of a metric name`);
 
   // One stats() per scrape: the registry collects every metric in the same turn of the event loop.
   let cached: EngineStats | undefined;

@@ -8,7 +8,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Registry, type OpenMetricsContentType } from 'prom-client';
-import { ValidationError, open, type Engine, type EngineStats } from '../dist/src/index.js';
+import { InvalidArgumentError, ValidationError, open, type Engine, type EngineStats } from '../dist/src/index.js';
 import { METRIC_DEFINITIONS, registerMetrics } from '../dist/src/prometheus.js';
 import { serveMetrics, type MetricsServer } from '../dist/examples/metrics-server.js';
 import { orderDomain } from '../dist/examples/order/domain.js';
@@ -221,6 +221,8 @@ describe('registerMetrics options', () => {
     metrics.unregister();
     expect(await registry.metrics()).toBe('\n');
     expect(() => registerMetrics(source, { registry, prefix: 'bad prefix ' })).toThrow('is not a valid start of a metric name');
+    expect(() => registerMetrics(source, { registry, prefix: 'bad prefix ' })).toThrow(InvalidArgumentError);
+    expect(() => registerMetrics(null as never, { registry })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('must have a stats() method') }));
   });
 
   it('in OpenMetrics format, counters keep a single _total suffix', async () => {

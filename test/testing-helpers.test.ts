@@ -113,6 +113,7 @@ describe('given', () => {
     expect(() => given({} as typeof orderDomain)).toThrow(ConfigError);
     expect(() => given(orderDomain, 'ORD-1' as never)).toThrow('given(): history must be a state object');
     expect(() => given(orderDomain, [['CreateOrder']] as never)).toThrow('given(): command #1 must be a [type, payload] pair');
+    expect(() => given(orderDomain, [['CreateOrder']] as never)).toThrow(InvalidArgumentError);
     expect(() => given(orderDomain, { ...pending, at: new Date(0) } as never)).toThrow('given(): the state is not JSON data: state.at is a Date');
   });
 });

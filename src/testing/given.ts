@@ -9,7 +9,7 @@
  */
 import type { CommandName, Domain, PayloadOf, StateOf } from '../domain.js';
 import { assertDomain } from '../domain-check.js';
-import type { AsynxError } from '../errors.js';
+import { InvalidArgumentError, type AsynxError } from '../errors.js';
 import { NotJsonError, isPlainObject, toJson, type JsonObject } from '../json.js';
 import { describeError, execute, replayProblem, type Current, type Outcome, type ProducedEvent } from './command-under-test.js';
 import { jsonDifferences, renderJson } from './json-diff.js';
@@ -83,14 +83,14 @@ export class When<D extends Domain<object, object>> {
   then(expected: unknown, message?: unknown): unknown {
     if (typeof expected === 'function' && typeof message === 'function') {
       // `await` or a runner treating this object as a promise calls then(resolve, reject).
-      throw new TypeError(`${this.#context}: this is not a promise; call .then(expectedState) or .then(ErrorClass) on it instead of awaiting it`);
+      throw new InvalidArgumentError(`${this.#context}: this is not a promise; call .then(expectedState) or .then(ErrorClass) on it instead of awaiting it`);
     }
     if (typeof expected === 'function') {
       if (!isErrorClass(expected)) {
-        throw new TypeError(`then() takes the expected state or an Error class (such as ValidationError), got the function ${String((expected as { name?: unknown }).name)}`);
+        throw new InvalidArgumentError(`then() takes the expected state or an Error class (such as ValidationError), got the function ${String((expected as { name?: unknown }).name)}`);
       }
       if (message !== undefined && typeof message !== 'string' && !(message instanceof RegExp)) {
-        throw new TypeError('then(ErrorClass, message): message must be a string or a RegExp');
+        throw new InvalidArgumentError('then(ErrorClass, message): message must be a string or a RegExp');
       }
       return this.#expectError(expected, message);
     }
@@ -125,14 +125,14 @@ export class When<D extends Domain<object, object>> {
 
   #expectState(expected: unknown): ProducedEvent<StateOf<D>> {
     if (!isPlainObject(expected)) {
-      throw new TypeError(`then() takes the expected state (a plain object) or an Error class, got ${expected === null ? 'null' : Array.isArray(expected) ? 'an array' : typeof expected}`);
+      throw new InvalidArgumentError(`then() takes the expected state (a plain object) or an Error class, got ${expected === null ? 'null' : Array.isArray(expected) ? 'an array' : typeof expected}`);
     }
     let wanted: JsonObject;
     try {
       wanted = toJson(expected, 'expected') as JsonObject;
     } catch (thrown) {
       if (!(thrown instanceof NotJsonError)) throw thrown;
-      throw new TypeError(`then(): the expected state is not JSON data: ${thrown.message}`);
+      throw new InvalidArgumentError(`then(): the expected state is not JSON data: ${thrown.message}`);
     }
     const event = this.#succeeded(`the state ${renderJson(wanted)}`);
     const differences = jsonDifferences(wanted, event.state);
@@ -224,7 +224,7 @@ function replayGiven(domain: Domain<object, object>, commands: readonly unknown[
   commands.forEach((entry, i) => {
     const where = `given(): command #${i + 1}`;
     if (!Array.isArray(entry) || entry.length !== 2 || typeof entry[0] !== 'string') {
-      throw new TypeError(`${where} must be a [type, payload] pair, got ${renderPayload(entry)}`);
+      throw new InvalidArgumentError(`${where} must be a [type, payload] pair, got ${renderPayload(entry)}`);
     }
     const [type, payload] = entry as [string, unknown];
     const outcome = execute(domain, current, type, payload, (target) => {
@@ -264,14 +264,14 @@ export function given<D extends Domain<object, object>>(domain: D, history?: Giv
     return new Given(domain, current, aggregateId, description);
   }
   if (!isPlainObject(history)) {
-    throw new TypeError(`given(): history must be a state object, a list of [type, payload] commands or undefined, got ${history === null ? 'null' : typeof history}`);
+    throw new InvalidArgumentError(`given(): history must be a state object, a list of [type, payload] commands or undefined, got ${history === null ? 'null' : typeof history}`);
   }
   let state: JsonObject;
   try {
     state = toJson(history, 'state', true) as JsonObject;
   } catch (thrown) {
     if (!(thrown instanceof NotJsonError)) throw thrown;
-    throw new TypeError(`given(): the state is not JSON data: ${thrown.message}`);
+    throw new InvalidArgumentError(`given(): the state is not JSON data: ${thrown.message}`);
   }
   return new Given(domain, { state, version: 1 }, undefined, `${domain.aggregate} ${renderJson(state)}`);
 }
