@@ -6,6 +6,7 @@
  * the live stream. Every stored event reaches the handler at least once, per
  * aggregate in version order; a crash costs re-delivery, never a gap.
  */
+import { ShardCrashedError } from './errors.js';
 import type { StoredEvent } from './event.js';
 import { RecentVersions, STREAM_MEMORY, decodeEvents, type ReceivedStates } from './event-wire.js';
 import type { CheckpointState, EncodedPage, ShardRequest } from './protocol.js';
@@ -29,6 +30,12 @@ export interface DurableIO {
 const PAGE = 2_000;
 /** Catch-up reads no further while this many events wait for the handler. */
 const WINDOW = 20_000;
+/**
+ * Times in a row a catch-up read cut off by a worker crash is sent again
+ * (the shard restarts its worker first). Reads change nothing, so repeating
+ * one is safe; a read that keeps killing its worker fails the catch-up.
+ */
+const CRASH_RETRIES = 3;
 
 class ShardCursor {
   live = false;
@@ -116,21 +123,36 @@ export class DurableSubscription extends Subscription {
     return true;
   }
 
+  /** Runs an operation that is safe to repeat, sending it again when a worker crash cut it off (see {@link CRASH_RETRIES}). */
+  async #repeatable<T>(shard: number, op: ShardRequest): Promise<T> {
+    for (let crashes = 0; ; crashes++) {
+      try {
+        return (await this.#io.run(shard, op)) as T;
+      } catch (error) {
+        if (!(error instanceof ShardCrashedError) || crashes >= CRASH_RETRIES || !this.active) throw error;
+      }
+    }
+  }
+
   async #catchUp(shard: number): Promise<void> {
     const cursor = this.#cursors[shard]!;
-    const state = (await this.#io.run(shard, { kind: 'read-checkpoint', name: this.durableName })) as CheckpointState;
+    const state = await this.#repeatable<CheckpointState>(shard, { kind: 'read-checkpoint', name: this.durableName });
     const start = state.saved ?? (this.#start === 'now' ? state.head : 0);
     if (state.saved === null) {
-      // Remember the starting point, so a restart before the first save does not move it.
-      await this.#io.run(shard, { kind: 'save-checkpoint', name: this.durableName, position: start });
+      // Remember the starting point, so a restart before the first save does not move it (a saved checkpoint never moves back).
+      await this.#repeatable(shard, { kind: 'save-checkpoint', name: this.durableName, position: start });
     }
     cursor.handed = start;
     cursor.persisted = start;
     cursor.head = state.head;
     cursor.tracker = new PositionTracker(start);
     const stream = ++streams;
-    const read = (afterPosition: number) =>
-      this.#io.run(shard, { kind: 'read-log', afterPosition, limit: PAGE, stream }) as Promise<EncodedPage>;
+    const read = (afterPosition: number): Promise<EncodedPage> => {
+      const page = this.#repeatable<EncodedPage>(shard, { kind: 'read-log', afterPosition, limit: PAGE, stream });
+      // A read ahead may fail while this waits for the handler; it is awaited (and its failure thrown) in turn.
+      page.catch(() => undefined);
+      return page;
+    };
     let next = read(start);
     while (this.active) {
       const page = await next;

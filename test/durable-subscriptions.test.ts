@@ -152,6 +152,27 @@ describe('durable subscriptions', () => {
     }
   });
 
+  it('a worker crash during its catch-up costs a repeated read, not the subscription: every event still arrives', async () => {
+    const dataDir = tempDir();
+    const writer = await open({ domain: counterDomain, dataDir, shards: 1 });
+    await sendRounds(writer, 10, 500);
+    await writer.close();
+
+    const engine = await open({ domain: counterDomain, dataDir, shards: 1 });
+    try {
+      const { seen, handler } = recorder();
+      engine.subscribe('Incremented', handler, { durable: 'survivor', from: 'beginning' });
+      // Queued right behind the catch-up's first read: the worker dies under it.
+      await expect(engine.send('Misbehave', { id: 'crash', how: 'exit-worker' })).rejects.toMatchObject({ code: 'SHARD_CRASHED' });
+      await engine.drain();
+      expect(engine.stats().shards[0]!.crashes).toBe(1);
+      expect(seen.size).toBe(10);
+      for (const versions of seen.values()) expect(versions).toEqual(range(1, 500));
+    } finally {
+      await engine.close();
+    }
+  });
+
   it('switches from catch-up to live without a gap, a duplicate or a reorder while commands keep coming', async () => {
     const dataDir = tempDir();
     const engine = await open({ domain: counterDomain, dataDir, shards: 2 });
