@@ -30,89 +30,100 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
+type CounterEngine = Engine<typeof counterDomain>;
+
+/** Writes a history through one engine, closes it, and runs `use` on a new engine over the same directory (closed after it). */
+async function afterHistory(shards: number, write: (writer: CounterEngine) => Promise<unknown>, use: (engine: CounterEngine) => Promise<void>): Promise<void> {
+  const dataDir = tempDir();
+  const writer = await open({ domain: counterDomain, dataDir, shards });
+  await write(writer);
+  await writer.close();
+  const engine = await open({ domain: counterDomain, dataDir, shards });
+  try {
+    await use(engine);
+  } finally {
+    // A close that hangs fails the test instead of timing it out.
+    await withTimeout(engine.close(), 10_000);
+  }
+}
+
 describe('durable subscriptions', () => {
   it('rebuild: from the beginning on a directory with history, sees all of it in per-aggregate order', async () => {
-    const dataDir = tempDir();
-    const writer = await open({ domain: counterDomain, dataDir, shards: 3 });
-    await sendRounds(writer, 40, 25);
-    await writer.close();
-
-    const engine = await open({ domain: counterDomain, dataDir, shards: 3 });
-    try {
-      const { seen, handler } = recorder();
-      engine.subscribe('Incremented', handler, { durable: 'rebuild', from: 'beginning' });
-      await engine.drain();
-      expect(seen.size).toBe(40);
-      for (const versions of seen.values()) expect(versions).toEqual(range(1, 25));
-      const stats = engine.stats().bus.subscribers[0]!;
-      expect(stats).toMatchObject({ durable: 'rebuild', delivered: 1000, failed: 0, lag: [0, 0, 0] });
-      expect(stats.checkpoints!.reduce((a, b) => a + b, 0)).toBe(1000);
-    } finally {
-      await engine.close();
-    }
+    await afterHistory(
+      3,
+      async (writer) => {
+        await sendRounds(writer, 40, 25);
+      },
+      async (engine) => {
+        const { seen, handler } = recorder();
+        engine.subscribe('Incremented', handler, { durable: 'rebuild', from: 'beginning' });
+        await engine.drain();
+        expect(seen.size).toBe(40);
+        for (const versions of seen.values()) expect(versions).toEqual(range(1, 25));
+        const stats = engine.stats().bus.subscribers[0]!;
+        expect(stats).toMatchObject({ durable: 'rebuild', delivered: 1000, failed: 0, lag: [0, 0, 0] });
+        expect(stats.checkpoints!.reduce((a, b) => a + b, 0)).toBe(1000);
+      },
+    );
   });
 
   it('rebuild over several log pages, with an erased aggregate leaving gaps in the positions, sees every stored event once with its states', async () => {
-    const dataDir = tempDir();
-    const writer = await open({ domain: counterDomain, dataDir, shards: 1 });
-    // 110 rounds over 50 counters: 5,500 events, more than two catch-up pages.
-    await sendRounds(writer, 50, 60);
-    await writer.forget('a7');
-    await sendRounds(writer, 50, 50);
-    await writer.close();
-
-    const engine = await open({ domain: counterDomain, dataDir, shards: 1 });
-    try {
-      const seen = new Map<string, StoredEvent<Counter>[]>();
-      engine.subscribe('Incremented', (event: StoredEvent<Counter>) => void seen.set(event.aggregateId, [...(seen.get(event.aggregateId) ?? []), event]), {
-        durable: 'pages',
-        from: 'beginning',
-      });
-      await engine.drain();
-      expect(seen.size).toBe(50);
-      // a7's first 60 events were erased; its next 50 started a new aggregate at version 1.
-      for (const [id, events] of seen) {
-        const versions = id === 'a7' ? range(1, 50) : range(1, 110);
-        expect(events.map((e) => e.version)).toEqual(versions);
-        expect(events.map((e) => e.state.count)).toEqual(versions);
-        expect(events.map((e) => e.previousState?.count)).toEqual([undefined, ...versions.slice(0, -1)]);
-      }
-      const positions = [...seen.values()].flat().map((e) => e.position);
-      expect(new Set(positions).size).toBe(positions.length);
-      expect(engine.stats().bus.subscribers[0]).toMatchObject({ delivered: 49 * 110 + 50, failed: 0, lag: [0] });
-    } finally {
-      await engine.close();
-    }
+    await afterHistory(
+      1,
+      async (writer) => {
+        // 110 rounds over 50 counters: 5,500 events, more than two catch-up pages.
+        await sendRounds(writer, 50, 60);
+        await writer.forget('a7');
+        await sendRounds(writer, 50, 50);
+      },
+      async (engine) => {
+        const seen = new Map<string, StoredEvent<Counter>[]>();
+        engine.subscribe('Incremented', (event: StoredEvent<Counter>) => void seen.set(event.aggregateId, [...(seen.get(event.aggregateId) ?? []), event]), {
+          durable: 'pages',
+          from: 'beginning',
+        });
+        await engine.drain();
+        expect(seen.size).toBe(50);
+        // a7's first 60 events were erased; its next 50 started a new aggregate at version 1.
+        for (const [id, events] of seen) {
+          const versions = id === 'a7' ? range(1, 50) : range(1, 110);
+          expect(events.map((e) => e.version)).toEqual(versions);
+          expect(events.map((e) => e.state.count)).toEqual(versions);
+          expect(events.map((e) => e.previousState?.count)).toEqual([undefined, ...versions.slice(0, -1)]);
+        }
+        const positions = [...seen.values()].flat().map((e) => e.position);
+        expect(new Set(positions).size).toBe(positions.length);
+        expect(engine.stats().bus.subscribers[0]).toMatchObject({ delivered: 49 * 110 + 50, failed: 0, lag: [0] });
+      },
+    );
   });
 
   it('unsubscribed during its catch-up, it stops there, and drain() and close() still finish', async () => {
-    const dataDir = tempDir();
-    const writer = await open({ domain: counterDomain, dataDir, shards: 2 });
-    await sendRounds(writer, 50, 100);
-    await writer.close();
-
-    const engine = await open({ domain: counterDomain, dataDir, shards: 2 });
-    try {
-      // Before its first page arrives.
-      let early = 0;
-      engine.subscribe('Incremented', () => void early++, { durable: 'early', from: 'beginning' })();
-      // From its own handler, on the first event of the first page.
-      let late = 0;
-      const unsubscribe = engine.subscribe(
-        'Incremented',
-        () => {
-          late++;
-          unsubscribe();
-        },
-        { durable: 'late', from: 'beginning' },
-      );
-      await expect(withTimeout(engine.drain(), 5_000)).resolves.toBeUndefined();
-      expect(early).toBe(0);
-      expect(late).toBe(1);
-      expect(engine.stats().bus.subscribers).toEqual([]);
-    } finally {
-      await withTimeout(engine.close(), 5_000);
-    }
+    await afterHistory(
+      2,
+      async (writer) => {
+        await sendRounds(writer, 50, 100);
+      },
+      async (engine) => {
+        // Before its first page arrives.
+        let early = 0;
+        engine.subscribe('Incremented', () => void early++, { durable: 'early', from: 'beginning' })();
+        // From its own handler, on the first event of the first page.
+        let late = 0;
+        const unsubscribe = engine.subscribe(
+          'Incremented',
+          () => {
+            late++;
+            unsubscribe();
+          },
+          { durable: 'late', from: 'beginning' },
+        );
+        await expect(withTimeout(engine.drain(), 5_000)).resolves.toBeUndefined();
+        expect(early).toBe(0);
+        expect(late).toBe(1);
+        expect(engine.stats().bus.subscribers).toEqual([]);
+      },
+    );
   });
 
   it('unsubscribed with events still queued for it, it keeps its checkpoint before them: the next start delivers them', async () => {
@@ -153,24 +164,22 @@ describe('durable subscriptions', () => {
   });
 
   it('a worker crash during its catch-up costs a repeated read, not the subscription: every event still arrives', async () => {
-    const dataDir = tempDir();
-    const writer = await open({ domain: counterDomain, dataDir, shards: 1 });
-    await sendRounds(writer, 10, 500);
-    await writer.close();
-
-    const engine = await open({ domain: counterDomain, dataDir, shards: 1 });
-    try {
-      const { seen, handler } = recorder();
-      engine.subscribe('Incremented', handler, { durable: 'survivor', from: 'beginning' });
-      // Queued right behind the catch-up's first read: the worker dies under it.
-      await expect(engine.send('Misbehave', { id: 'crash', how: 'exit-worker' })).rejects.toMatchObject({ code: 'SHARD_CRASHED' });
-      await engine.drain();
-      expect(engine.stats().shards[0]!.crashes).toBe(1);
-      expect(seen.size).toBe(10);
-      for (const versions of seen.values()) expect(versions).toEqual(range(1, 500));
-    } finally {
-      await engine.close();
-    }
+    await afterHistory(
+      1,
+      async (writer) => {
+        await sendRounds(writer, 10, 500);
+      },
+      async (engine) => {
+        const { seen, handler } = recorder();
+        engine.subscribe('Incremented', handler, { durable: 'survivor', from: 'beginning' });
+        // Queued right behind the catch-up's first read: the worker dies under it.
+        await expect(engine.send('Misbehave', { id: 'crash', how: 'exit-worker' })).rejects.toMatchObject({ code: 'SHARD_CRASHED' });
+        await engine.drain();
+        expect(engine.stats().shards[0]!.crashes).toBe(1);
+        expect(seen.size).toBe(10);
+        for (const versions of seen.values()) expect(versions).toEqual(range(1, 500));
+      },
+    );
   });
 
   it('switches from catch-up to live without a gap, a duplicate or a reorder while commands keep coming', async () => {
