@@ -5,6 +5,8 @@
  * records its own module URL and each worker imports that module itself.
  */
 import type { JsonObject } from './json.js';
+import { ConfigError } from './errors.js';
+import { domainProblems, malformedDomain } from './domain-problems.js';
 
 /** Upcasts one stored RFC 6902 patch of an older schema version to the next. */
 export type Upcaster = (patch: PatchOperation[], eventName: string) => PatchOperation[];
@@ -83,7 +85,9 @@ export type StateOf<D> = D extends Domain<infer S, object> ? S : never;
 
 /**
  * Defines a domain. Give the state and the payload of every command as type
- * arguments; the engine's `send` is then checked against them.
+ * arguments; the engine's `send` is then checked against them. A malformed
+ * definition (a command without `emit`, a reserved event name, a `url` that
+ * is not the module's) throws `ConfigError` here, naming every problem.
  *
  * ```ts
  * export const orders = defineDomain<Order, OrderCommands>({
@@ -94,14 +98,22 @@ export type StateOf<D> = D extends Domain<infer S, object> ? S : never;
  * ```
  */
 export function defineDomain<S extends object, C extends object>(spec: DomainSpec<S, C>): Domain<S, C> {
-  return Object.freeze({
+  if (typeof spec !== 'object' || spec === null) {
+    throw new ConfigError(`defineDomain() needs the domain's definition, an object, got ${spec === null ? 'null' : typeof spec}`);
+  }
+  const upcasters: unknown = spec.upcasters;
+  const domain: Domain<S, C> = Object.freeze({
     url: spec.url,
     aggregate: spec.aggregate,
     schemaVersion: spec.schemaVersion ?? 1,
-    upcasters: Object.freeze({ ...(spec.upcasters ?? {}) }),
+    // Copied so later changes to the caller's object cannot reach a checked domain; anything else is left for the check to name.
+    upcasters: (upcasters === undefined ? Object.freeze({}) : typeof upcasters === 'object' && upcasters !== null ? Object.freeze({ ...upcasters }) : upcasters) as Domain<S, C>['upcasters'],
     commands: spec.commands,
     [DOMAIN_BRAND]: true as const,
   });
+  const problems = domainProblems(domain as unknown as Domain<object, object>);
+  if (problems.length > 0) throw malformedDomain(spec.aggregate, problems);
+  return domain;
 }
 
 export function isDomain(value: unknown): value is Domain<object, object> {

@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { ConfigError, ShardCrashedError, StorageError, open } from '../dist/src/index.js';
+import { ConfigError, ShardCrashedError, StorageError, defineDomain, open } from '../dist/src/index.js';
 import { counterDomain } from '../dist/test/fixtures/counter-domain.js';
 import { orderDomain } from '../dist/examples/order/domain.js';
 import { malformedDomain, missingModuleDomain } from '../dist/test/fixtures/broken-domains.js';
@@ -165,6 +165,47 @@ describe('damaged shard files', () => {
     await writeSome(dataDir);
     truncateSync(join(dataDir, 'shard-0.db'), 50);
     await expect(open({ domain: counterDomain, dataDir, shards: 1 })).rejects.toThrow(/shard-0\.db is not a SQLite database/);
+  });
+});
+
+describe('defineDomain refuses a malformed definition at once', () => {
+  const command = { event: 'Touched', aggregateId: (p: { id: string }) => p.id, emit: () => ({}) };
+  const valid = { url: import.meta.url, aggregate: 'Thing', commands: { Touch: command } };
+  const define = (spec: unknown) => () => defineDomain(spec as never);
+
+  it('names every problem in one ConfigError', () => {
+    const attempt = define({ ...valid, schemaVersion: 0, commands: { Touch: { ...command, emit: undefined }, Other: { ...command, event: 'asynx.x' } } });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(
+      'domain Thing is malformed: schemaVersion must be an integer >= 1, got 0; commands.Touch.emit must be a function (current, payload) => next state; commands.Other.event: names starting with "asynx." are reserved',
+    );
+    try {
+      attempt();
+    } catch (error) {
+      expect(error).toMatchObject({ code: 'CONFIG_INVALID', details: { problems: expect.arrayContaining([expect.stringMatching(/^schemaVersion/)]) } });
+    }
+  });
+
+  it.each([
+    ['no definition', undefined, /defineDomain\(\) needs the domain's definition, an object, got undefined/],
+    ['null', null, /an object, got null/],
+    ['a url that is not a file: URL', { ...valid, url: 'https://example.com/domain.js' }, /url must be a file: URL \(pass import\.meta\.url\), got https:/],
+    ['an empty aggregate name', { ...valid, aggregate: '' }, /aggregate must be a non-empty string/],
+    ['no commands', { ...valid, commands: {} }, /commands must define at least one command/],
+    ['upcasters that are not an object', { ...valid, schemaVersion: 2, upcasters: 5 }, /upcasters must be an object of functions/],
+    ['an upcaster from a version the domain has not passed', { ...valid, upcasters: { 1: () => [] } }, /upcasters\[1\]: keys are the schema versions upgraded from, 1\.\.0/],
+    ['a snapshot flag that is not a boolean', { ...valid, commands: { Touch: { ...command, snapshot: 'yes' } } }, /commands\.Touch\.snapshot must be a boolean/],
+  ])('%s', (_case, spec, message) => {
+    expect(define(spec)).toThrow(ConfigError);
+    expect(define(spec)).toThrow(message);
+  });
+
+  it('keeps its own copy of the upcasters', () => {
+    const upcasters: Record<number, () => []> = { 1: () => [] };
+    const domain = defineDomain({ ...valid, schemaVersion: 2, upcasters });
+    delete upcasters[1];
+    expect(Object.keys(domain.upcasters)).toEqual(['1']);
+    expect(Object.isFrozen(domain.upcasters)).toBe(true);
   });
 });
 
