@@ -81,6 +81,28 @@ export class TimeoutError extends AsynxError {
   readonly code = 'TIMEOUT';
 }
 
+/**
+ * A subscription's handler did not settle within its `timeoutMs`: given to
+ * its fallback and to `onHandlerError`, and the reason of the handler's
+ * `signal`. The event stays stored; delivery moves on to the next one.
+ */
+// Raised and handled on the main thread only, so it is not in the wire's error classes.
+export class HandlerTimeoutError extends AsynxError {
+  readonly code = 'HANDLER_TIMEOUT';
+
+  constructor(
+    message: string,
+    details: ErrorDetails & { readonly timeoutMs: number },
+  ) {
+    super(message, details);
+  }
+
+  /** The subscription's `timeoutMs`. */
+  get timeoutMs(): number {
+    return this.details?.timeoutMs as number;
+  }
+}
+
 /** The command type is not defined by the domain. */
 export class UnknownCommandError extends AsynxError {
   readonly code = 'UNKNOWN_COMMAND';

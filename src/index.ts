@@ -19,7 +19,6 @@ export type { EngineOptions, SnapshotCorruptReport } from './options.js';
 export type { LogMethod, Logger } from './logger.js';
 export type { SubscribeOptions, SubscriberStats } from './event-bus.js';
 export type { EventHandler, Fallback, HandlerContext } from './subscription.js';
-export { HandlerTimeoutError } from './subscription.js';
 export type { ListenOptions, WaitForOptions } from './listeners.js';
 export type { DurableOptions } from './durable-registry.js';
 export type { DurableStart } from './durable-subscription.js';
@@ -34,6 +33,7 @@ export {
   AsynxError,
   CommandFailedError,
   ConfigError,
+  HandlerTimeoutError,
   IdempotencyConflictError,
   InvalidArgumentError,
   NotFoundError,

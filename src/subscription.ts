@@ -4,6 +4,7 @@
  * order offered; a returned promise is awaited before the next event of that
  * aggregate. Failures and timeouts go to the fallback, then the error hook.
  */
+import { HandlerTimeoutError } from './errors.js';
 import type { StoredEvent } from './event.js';
 import type { EventMatcher } from './event-pattern.js';
 import type { JsonObject } from './json.js';
@@ -18,13 +19,6 @@ export type EventHandler<S extends object = JsonObject> = (event: StoredEvent<S>
 export type Fallback<S extends object = JsonObject> = (error: unknown, event: StoredEvent<S>) => void | Promise<void>;
 
 export type HandlerErrorHook = (error: unknown, event: StoredEvent, subscription: string) => void;
-
-/** The handler did not settle within the subscription's `timeoutMs`. */
-export class HandlerTimeoutError extends Error {
-  constructor(readonly timeoutMs: number) {
-    super(`handler did not settle within ${timeoutMs} ms`);
-  }
-}
 
 /** One event waiting for, or in, one subscriber's handler. */
 export interface Delivery {
@@ -182,25 +176,48 @@ export class Subscription {
       this.delivered++;
       return undefined;
     }
-    const handled = Promise.resolve(result).then(
-      () => {
-        this.delivered++;
-      },
-      (thrown: unknown) => this.#fail(event, thrown),
-    );
-    if (controller === undefined || timeoutMs === undefined) return handled;
+    if (controller === undefined || timeoutMs === undefined) {
+      return Promise.resolve(result).then(
+        () => {
+          this.delivered++;
+        },
+        (thrown: unknown) => this.#fail(event, thrown),
+      );
+    }
     return new Promise<void>((resolve) => {
+      // The first of the handler's settling and the timeout decides the event's outcome; the other is ignored,
+      // so an event is never counted (or sent to the fallback) twice.
+      let decided = false;
+      const failWith = (error: unknown): void => {
+        void (this.#fail(event, error) ?? Promise.resolve()).then(resolve);
+      };
       const timer = setTimeout(() => {
-        const timeout = new HandlerTimeoutError(timeoutMs);
+        if (decided) return;
+        decided = true;
+        const timeout = new HandlerTimeoutError(
+          `subscription ${this.name}: the handler of ${event.name} ${event.aggregateId} v${event.version} did not settle within ${timeoutMs} ms`,
+          { subscription: this.name, event: event.name, aggregateId: event.aggregateId, version: event.version, timeoutMs },
+        );
         controller.abort(timeout);
         // A hung handler must not hold up this aggregate: move on after the fallback.
-        void (this.#fail(event, timeout) ?? Promise.resolve()).then(resolve);
+        failWith(timeout);
       }, timeoutMs);
-      void handled.then(() => {
-        if (controller.signal.aborted) return;
-        clearTimeout(timer);
-        resolve();
-      });
+      Promise.resolve(result).then(
+        () => {
+          if (decided) return;
+          decided = true;
+          clearTimeout(timer);
+          this.delivered++;
+          resolve();
+        },
+        (thrown: unknown) => {
+          if (decided) return;
+          decided = true;
+          // The fallback's own time is not the handler's.
+          clearTimeout(timer);
+          failWith(thrown);
+        },
+      );
     });
   }
 

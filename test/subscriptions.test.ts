@@ -1,4 +1,4 @@
-import { AbortError, HandlerTimeoutError, TimeoutError, open, type Engine, type StoredEvent } from '../dist/src/index.js';
+import { AbortError, HandlerTimeoutError, TimeoutError, isAsynxError, open, type Engine, type StoredEvent } from '../dist/src/index.js';
 import { counterDomain, type Counter } from '../dist/test/fixtures/counter-domain.js';
 import { useTempDirs } from './support/temp-dir.js';
 
@@ -76,7 +76,62 @@ describe('live subscriptions', () => {
       expect(handled).toEqual([1, 3, 4]);
       expect(reported).toHaveLength(1);
       expect(reported[0]![0]).toBeInstanceOf(HandlerTimeoutError);
+      expect(reported[0]![0]).toMatchObject({
+        code: 'HANDLER_TIMEOUT',
+        timeoutMs: 50,
+        message: 'subscription slow-projection: the handler of Incremented t v2 did not settle within 50 ms',
+        details: { subscription: 'slow-projection', event: 'Incremented', aggregateId: 't', version: 2, timeoutMs: 50 },
+      });
+      expect(isAsynxError(reported[0]![0])).toBe(true);
       expect(reported[0]![1]).toBe('slow-projection');
+    } finally {
+      await local.close();
+    }
+  });
+
+  it('counts an event once when its handler settles after the timeout, and never falls back twice for it', async () => {
+    const reported: string[] = [];
+    const local = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1, onHandlerError: (_error, _event, name) => reported.push(name) });
+    const fallbacks: string[] = [];
+    const fallback = (error: unknown): void => void fallbacks.push((error as Error).constructor.name);
+    local.subscribe('Incremented', () => sleep(150).then(() => Promise.reject(new Error('late failure'))), { name: 'late-reject', timeoutMs: 30, fallback });
+    local.subscribe('Incremented', () => sleep(150).then(() => undefined), { name: 'late-resolve', timeoutMs: 30, fallback });
+    try {
+      await local.send('Increment', { id: 'late', by: 1 });
+      await local.drain();
+      // Long enough for both handlers to settle late.
+      await sleep(250);
+      expect(fallbacks).toEqual(['HandlerTimeoutError', 'HandlerTimeoutError']);
+      expect(reported.sort()).toEqual(['late-reject', 'late-resolve']);
+      expect(local.stats().bus.subscribers.map(({ name, delivered, failed }) => [name, delivered, failed])).toEqual([
+        ['late-reject', 0, 1],
+        ['late-resolve', 0, 1],
+      ]);
+    } finally {
+      await local.close();
+    }
+  });
+
+  it('does not time out a handler that failed in time while its fallback is still running', async () => {
+    const local = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1, onHandlerError: () => undefined });
+    const fallbacks: string[] = [];
+    local.subscribe(
+      'Incremented',
+      () => Promise.reject(new Error('projection bug')),
+      {
+        name: 'slow-fallback',
+        timeoutMs: 30,
+        fallback: async (error) => {
+          fallbacks.push((error as Error).message);
+          await sleep(120);
+        },
+      },
+    );
+    try {
+      await local.send('Increment', { id: 'f', by: 1 });
+      await local.drain();
+      expect(fallbacks).toEqual(['projection bug']);
+      expect(local.stats().bus.subscribers[0]).toMatchObject({ delivered: 0, failed: 1 });
     } finally {
       await local.close();
     }
