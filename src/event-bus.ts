@@ -59,7 +59,12 @@ export function checkSubscribeArguments(handler: unknown, options: object, extra
 }
 
 export class EventBus {
-  readonly #subscriptions = new Set<Subscription>();
+  /**
+   * Replaced, never changed in place, on subscribe and unsubscribe: `publish`
+   * walks the list it started with, so a subscription made by a handler
+   * during a publish does not receive the events already being published.
+   */
+  #subscriptions: readonly Subscription[] = [];
   readonly #onHandlerError: HandlerErrorHook;
   readonly #maxPending: number;
   /** Deliveries queued or running; `drain()` waits for zero. */
@@ -100,18 +105,18 @@ export class EventBus {
   }
 
   add<T extends Subscription>(subscription: T): T {
-    this.#subscriptions.add(subscription);
+    this.#subscriptions = [...this.#subscriptions, subscription];
     return subscription;
   }
 
   remove(subscription: Subscription): void {
-    this.#subscriptions.delete(subscription);
+    this.#subscriptions = this.#subscriptions.filter((s) => s !== subscription);
     subscription.close();
   }
 
   /** Closes every subscription, for an engine that closed: `listen` iterators end, pending `waitFor` calls reject. */
   close(): void {
-    for (const subscription of [...this.#subscriptions]) this.remove(subscription);
+    for (const subscription of this.#subscriptions) this.remove(subscription);
   }
 
   /** Counts a delivery queued directly on a subscription (durable catch-up). */
@@ -142,7 +147,7 @@ export class EventBus {
 
   /** Resolves once every subscriber that received `event` has handled it. */
   async whenHandled(event: Pick<StoredEvent, 'id' | 'aggregateId'>): Promise<void> {
-    await Promise.all([...this.#subscriptions].map((s) => s.whenHandled(event)));
+    await Promise.all(this.#subscriptions.map((s) => s.whenHandled(event)));
   }
 
   /** Resolves when every event published so far has been handled by every subscriber. */
@@ -158,7 +163,7 @@ export class EventBus {
   }
 
   stats(shards: number): SubscriberStats[] {
-    return [...this.#subscriptions].map((s) => {
+    return this.#subscriptions.map((s) => {
       const base = { name: s.name, delivered: s.delivered, failed: s.failed, pending: s.pending };
       if (s instanceof DurableSubscription) return { ...base, lag: s.lag(), durable: s.durableName, checkpoints: s.checkpoints() };
       return { ...base, lag: Array.from({ length: shards }, (_, i) => s.pendingByShard[i] ?? 0) };

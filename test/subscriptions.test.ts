@@ -217,6 +217,24 @@ describe('live subscriptions', () => {
     expect(engine.stats().bus.subscribers).toEqual([]);
   });
 
+  it('a subscription made inside a handler receives only events published after it', async () => {
+    const later: number[] = [];
+    let next: Promise<StoredEvent<Counter>> | undefined;
+    const unsubscribe = engine.subscribe('Incremented', (event) => {
+      if (event.version !== 1) return;
+      next = engine.waitFor('Incremented');
+      engine.subscribe('Incremented', (e) => void later.push(e.version), { name: 'joined-late' });
+    });
+    // Two events of one batch: the second was published with the first, before the handler subscribed.
+    await Promise.all([engine.send('Increment', { id: 'j', by: 1 }), engine.send('Increment', { id: 'j', by: 1 })]);
+    await engine.drain();
+    unsubscribe();
+    await engine.send('Increment', { id: 'j', by: 1 });
+    await engine.drain();
+    expect((await next!).version).toBe(3);
+    expect(later).toEqual([3]);
+  });
+
   it('drain waits for slow async handlers of everything sent before it', async () => {
     let finished = 0;
     engine.subscribe('Incremented', async () => {
