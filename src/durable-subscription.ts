@@ -11,7 +11,7 @@ import type { StoredEvent } from './event.js';
 import { RecentVersions, STREAM_MEMORY, decodeEvents, type ReceivedStates } from './event-wire.js';
 import type { CheckpointState, EncodedPage, ShardRequest } from './protocol.js';
 import { PositionTracker } from './position-tracker.js';
-import { Subscription, type SubscriptionHooks, type SubscriptionSettings } from './subscription.js';
+import { Subscription, type HandledQuery, type SubscriptionHooks, type SubscriptionSettings } from './subscription.js';
 
 /** Where a new durable subscription (no checkpoint yet) starts. */
 export type DurableStart = 'beginning' | 'now';
@@ -48,6 +48,8 @@ class ShardCursor {
   head = 0;
   /** States kept from earlier catch-up pages, which later pages refer to; dropped once live. */
   received: ReceivedStates | undefined = new RecentVersions(STREAM_MEMORY);
+  /** Called when the catch-up ends, however it ends. */
+  caughtUpWaiters: Array<() => void> = [];
 }
 
 /** Catch-up streams of this process, numbered so a shard can tell them apart. */
@@ -79,6 +81,17 @@ export class DurableSubscription extends Subscription {
       return false;
     }
     return this.#hand(cursor, event, onSettled);
+  }
+
+  /**
+   * A live event held during catch-up is in no handler queue yet: wait for the
+   * switch-over, which queues it, then for its handler.
+   */
+  override whenHandled(event: HandledQuery): Promise<void> | undefined {
+    const queued = super.whenHandled(event);
+    const cursor = this.#cursors[event.shard];
+    if (queued !== undefined || cursor === undefined || cursor.live || !cursor.held.some((e) => e.id === event.id)) return queued;
+    return new Promise<void>((resolve) => cursor.caughtUpWaiters.push(resolve)).then(() => super.whenHandled(event));
   }
 
   /** The positions up to which every event was handled, per shard. */
@@ -136,6 +149,14 @@ export class DurableSubscription extends Subscription {
 
   async #catchUp(shard: number): Promise<void> {
     const cursor = this.#cursors[shard]!;
+    try {
+      await this.#readThenGoLive(shard, cursor);
+    } finally {
+      for (const wake of cursor.caughtUpWaiters.splice(0)) wake();
+    }
+  }
+
+  async #readThenGoLive(shard: number, cursor: ShardCursor): Promise<void> {
     const state = await this.#repeatable<CheckpointState>(shard, { kind: 'read-checkpoint', name: this.durableName });
     const start = state.saved ?? (this.#start === 'now' ? state.head : 0);
     if (state.saved === null) {

@@ -12,7 +12,7 @@ import { compilePattern, type EventPattern } from './event-pattern.js';
 import type { JsonObject } from './json.js';
 import { rejectUnknownKeys } from './options.js';
 import { DurableSubscription } from './durable-subscription.js';
-import { Subscription, type EventHandler, type Fallback, type HandlerErrorHook } from './subscription.js';
+import { Subscription, type EventHandler, type Fallback, type HandledQuery, type HandlerErrorHook } from './subscription.js';
 
 export interface SubscribeOptions<S extends object = JsonObject> {
   /** Name used in error reports and stats. @default the pattern as text */
@@ -146,7 +146,7 @@ export class EventBus {
   }
 
   /** Resolves once every subscriber that received `event` has handled it. */
-  async whenHandled(event: Pick<StoredEvent, 'id' | 'aggregateId'>): Promise<void> {
+  async whenHandled(event: HandledQuery): Promise<void> {
     await Promise.all(this.#subscriptions.map((s) => s.whenHandled(event)));
   }
 

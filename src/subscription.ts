@@ -20,6 +20,9 @@ export type Fallback<S extends object = JsonObject> = (error: unknown, event: St
 
 export type HandlerErrorHook = (error: unknown, event: StoredEvent, subscription: string) => void;
 
+/** What `whenHandled` needs to know of an event. */
+export type HandledQuery = Pick<StoredEvent, 'id' | 'aggregateId' | 'shard'>;
+
 /** One event waiting for, or in, one subscriber's handler. */
 export interface Delivery {
   readonly event: StoredEvent;
@@ -99,7 +102,7 @@ export class Subscription {
   }
 
   /** Resolves once this subscriber has handled `event`, at once when it is not queued here. */
-  whenHandled(event: Pick<StoredEvent, 'id' | 'aggregateId'>): Promise<void> | undefined {
+  whenHandled(event: HandledQuery): Promise<void> | undefined {
     const delivery = this.#queues.get(event.aggregateId)?.find((d) => d.event.id === event.id);
     if (delivery === undefined) return undefined;
     return new Promise((resolve) => (delivery.waiters ??= []).push(resolve));

@@ -126,6 +126,41 @@ describe('durable subscriptions', () => {
     );
   });
 
+  it('sendAndWait during its catch-up resolves only once its handler has handled the new event', async () => {
+    await afterHistory(
+      1,
+      // More than the catch-up keeps waiting for its handler, so the catch-up stalls while the handler is held.
+      async (writer) => {
+        for (let round = 0; round < 3; round++) await sendRounds(writer, 1_000, 7);
+      },
+      async (engine) => {
+        let release!: () => void;
+        const held = new Promise<void>((resolve) => (release = resolve));
+        const handled = new Set<string>();
+        engine.subscribe(
+          'Incremented',
+          async (event) => {
+            await held;
+            handled.add(event.id);
+          },
+          { durable: 'held', from: 'beginning' },
+        );
+        let resolved = false;
+        const waited = engine.sendAndWait('Increment', { id: 'new', by: 1 }).then((event) => {
+          resolved = true;
+          return event;
+        });
+        // Long enough for the command to commit and its event to reach the bus.
+        await engine.waitFor('Incremented');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        expect(resolved).toBe(false);
+        release();
+        const event = await withTimeout(waited, 10_000);
+        expect(handled.has(event.id)).toBe(true);
+      },
+    );
+  });
+
   it('unsubscribed with events still queued for it, it keeps its checkpoint before them: the next start delivers them', async () => {
     const dataDir = tempDir();
     const first = await open({ domain: counterDomain, dataDir, shards: 1 });
