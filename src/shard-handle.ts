@@ -10,15 +10,14 @@ import {
   ShardCrashedError,
   ShuttingDownError,
   describeThrown,
-  fromWire,
   isAsynxError,
   type AsynxError,
 } from './errors.js';
-import { batchLength } from './batch-length.js';
 import type { StoredEvent } from './event.js';
 import type { ResolvedOptions } from './options.js';
 import { OpenBatches, type OpResult, type QueuedOp } from './open-batches.js';
 import { outcomeAt } from './outcome-wire.js';
+import { PendingForget, erase, hasRunnable, takeBatch } from './pending-forget.js';
 import type { ShardConfig, ShardRequest } from './protocol.js';
 import { ShardMetrics } from './shard-metrics.js';
 import { ShardWorker, type BatchReply, type ShardNotice } from './shard-worker.js';
@@ -47,6 +46,7 @@ export class ShardHandle {
   readonly #openBatches: OpenBatches;
   #roomWaiters: Array<() => void> = [];
   #idleWaiters: Array<() => void> = [];
+  #forget: PendingForget | undefined;
 
   constructor(index: number, config: ShardConfig, options: ResolvedOptions, hooks: ShardHandleHooks) {
     this.index = index;
@@ -173,12 +173,14 @@ export class ShardHandle {
   }
 
   async #dispatch(): Promise<void> {
-    if (this.#busy || this.#queue.length === 0) return;
+    if (this.#busy) return;
+    if (this.#forget?.delivered === true) return this.#erase(this.#forget);
+    if (this.#queue.length === 0) return;
     this.#busy = true;
     try {
       const relief = this.#hooks.backpressure();
       if (relief !== undefined) await relief;
-      const items = this.#queue.splice(0, batchLength(this.#queue, this.#options.maxBatch));
+      const items = takeBatch(this.#queue, this.#options.maxBatch, this.#forget);
       this.#wakeRoomWaiters();
       if (items.length === 0) return;
       const batchId = this.#nextBatchId++;
@@ -206,30 +208,39 @@ export class ShardHandle {
       this.metrics.cache = reply.cache;
       const forget = items[0]!.op.kind === 'forget' ? outcomeAt(reply.outcomes, 0) : undefined;
       if (forget?.kind === 'value') {
-        // The shard stays busy until the erase: nothing else for it may run in between.
-        await this.#finishForget(batchId, items[0]!, forget.value as StoredEvent);
+        this.#deliverTombstone(new PendingForget(batchId, items[0]!, forget.value as StoredEvent));
         return;
       }
       this.#openBatches.reply(batchId, reply.outcomes);
     } finally {
       this.#busy = false;
       this.#checkIdle();
-      if (this.#queue.length > 0) this.#schedule();
+      if (hasRunnable(this.#queue, this.#forget)) this.#schedule();
     }
   }
 
-  /** Delivers the tombstone, then erases the aggregate, then settles `forget`. */
-  async #finishForget(batchId: number, item: QueuedOp, tombstone: StoredEvent): Promise<void> {
-    await this.#hooks.onForget(tombstone);
-    let error: AsynxError | undefined;
-    try {
-      const outcome = outcomeAt((await this.#worker.run(batchId, [{ kind: 'erase', aggregateId: tombstone.aggregateId }])).outcomes, 0);
-      if (outcome?.kind === 'failed') error = fromWire(outcome.error);
-    } catch (thrown) {
-      error = isAsynxError(thrown) ? thrown : new ShardCrashedError(describeThrown(thrown).message);
-    }
-    this.#settle(item, error, tombstone);
-    this.#openBatches.close(batchId);
+  /** Hands the tombstone to its handlers; the erasure runs once they have settled (see PendingForget). */
+  #deliverTombstone(forget: PendingForget): void {
+    this.#forget = forget;
+    const erasable = (): void => {
+      forget.delivered = true;
+      this.#schedule();
+    };
+    this.#hooks.onForget(forget.tombstone).then(erasable, erasable);
+  }
+
+  /** Erases the forgotten aggregate, then settles `forget` and lets what waited for it run. */
+  async #erase(forget: PendingForget): Promise<void> {
+    // Destroyed meanwhile: the forget was already failed, and its worker is gone.
+    if (this.#closed) return;
+    this.#busy = true;
+    const error = await erase(this.#worker, forget);
+    this.#forget = undefined;
+    this.#settle(forget.item, error, forget.tombstone);
+    this.#openBatches.close(forget.batchId);
+    this.#busy = false;
+    this.#checkIdle();
+    if (hasRunnable(this.#queue, this.#forget)) this.#schedule();
   }
 
   #onNotice(message: ShardNotice): void {

@@ -19,6 +19,15 @@ function occurrences(dataDir: string, marker: string): Record<string, number> {
   return found;
 }
 
+/** Rejects when `promise` has not settled within `ms`, so a hang fails the test instead of timing it out. */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`still pending after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 describe('forget (GDPR erasure)', () => {
   it('delivers a tombstone with the last state, then erases every byte of the aggregate from the files', async () => {
     const dataDir = tempDir();
@@ -81,6 +90,30 @@ describe('forget (GDPR erasure)', () => {
       expect((await before).version).toBe(1);
       expect((await forgotten).state).toMatchObject({ total: 5 });
       expect(await after).toMatchObject({ version: 1, state: { total: 7 } });
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('lets the tombstone’s handlers read and change other aggregates of its shard; the forgotten one’s operations wait for the erasure', async () => {
+    const engine = await open({ domain: orderDomain, dataDir: tempDir(), shards: 1 });
+    try {
+      await engine.send('CreateOrder', { id: 'keep', total: 1, items: 1, shipTo: 'a' });
+      await engine.send('CreateOrder', { id: 'gone', total: 2, items: 1, shipTo: 'b' });
+      const seenByHandlers: unknown[] = [];
+      engine.onForget(async () => {
+        seenByHandlers.push((await engine.get('keep')).status);
+        seenByHandlers.push((await engine.send('ConfirmOrder', { id: 'keep' })).version);
+      });
+      engine.subscribe('asynx.forgotten', async () => void seenByHandlers.push(await engine.exists('keep')));
+      const forgotten = engine.forget('gone');
+      // Queued after the forget: they see the aggregate erased, whenever the handlers finish.
+      const readAfter = engine.exists('gone');
+      const createdAfter = engine.send('CreateOrder', { id: 'gone', total: 3, items: 1, shipTo: 'c' });
+      await expect(withTimeout(forgotten, 5_000)).resolves.toMatchObject({ aggregateId: 'gone', state: { total: 2 } });
+      expect(seenByHandlers.sort()).toEqual([2, 'Pending', true].sort());
+      expect(await readAfter).toBe(false);
+      expect(await createdAfter).toMatchObject({ version: 1, state: { total: 3 } });
     } finally {
       await engine.close();
     }
