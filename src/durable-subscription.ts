@@ -189,7 +189,16 @@ export class DurableSubscription extends Subscription {
       const events = decodeEvents(page.events, cursor.received);
       cursor.head = Math.max(cursor.head, page.head ?? 0);
       for (const event of events) if (this.#hand(cursor, event)) this.#io.countDelivery();
-      if (!full) break;
+      if (!full) {
+        // The log is read up to its head: positions after the last event up to it belong to erased
+        // aggregates, and the checkpoint may pass them (else the lag would never return to 0).
+        const head = page.head ?? 0;
+        if (this.active && head > cursor.handed) {
+          cursor.tracker.skip(head);
+          cursor.handed = head;
+        }
+        break;
+      }
       await this.whenPendingBelow(WINDOW);
     }
     // Everything committed before the last read is handed; what came later is held. Switch over.

@@ -98,6 +98,24 @@ describe('durable subscriptions', () => {
     );
   });
 
+  it('caught up with a log whose last events were erased, its checkpoint reaches the head and its lag returns to 0', async () => {
+    await afterHistory(
+      1,
+      async (writer) => {
+        await sendRounds(writer, 1, 5, 'keep');
+        await sendRounds(writer, 1, 5, 'gone');
+        await writer.forget('gone0');
+      },
+      async (engine) => {
+        const { seen, handler } = recorder();
+        engine.subscribe('Incremented', handler, { durable: 'after-erasure', from: 'beginning' });
+        await engine.drain();
+        expect([...seen.keys()]).toEqual(['keep0']);
+        expect(engine.stats().bus.subscribers[0]).toMatchObject({ checkpoints: [10], lag: [0] });
+      },
+    );
+  });
+
   it('unsubscribed during its catch-up, it stops there, and drain() and close() still finish', async () => {
     await afterHistory(
       2,
