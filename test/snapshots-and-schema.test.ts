@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import { open, type SnapshotCorruptReport } from '../dist/src/index.js';
+import { ConfigError, open, type SnapshotCorruptReport } from '../dist/src/index.js';
 import { counterDomain } from '../dist/test/fixtures/counter-domain.js';
 import { profileV1 } from '../dist/test/fixtures/profile-v1-domain.js';
 import { profileV2 } from '../dist/test/fixtures/profile-v2-domain.js';
@@ -64,10 +64,17 @@ describe('snapshots', () => {
     db.prepare("UPDATE snapshots SET state = '{\"count\": 10, trunc' WHERE aggregate_id = 'bad'").run();
     db.close();
     const reports: SnapshotCorruptReport[] = [];
-    const second = await open({ domain: counterDomain, dataDir, shards: 1, onSnapshotCorrupt: (r) => reports.push(r) });
+    let reported!: () => void;
+    // The report travels on the shard's event port, the get's result with its batch: either may come first.
+    const firstReport = new Promise<void>((resolve) => (reported = resolve));
+    const onSnapshotCorrupt = (report: SnapshotCorruptReport): void => {
+      reports.push(report);
+      reported();
+    };
+    const second = await open({ domain: counterDomain, dataDir, shards: 1, onSnapshotCorrupt });
     try {
       expect(await second.get('bad')).toEqual({ id: 'bad', count: 12, log: new Array(12).fill(1) });
-      await second.drain();
+      await firstReport;
       expect(reports).toEqual([{ shard: 0, aggregateId: 'bad', version: 10, reason: expect.stringMatching(/JSON/) }]);
     } finally {
       await second.close();
@@ -110,6 +117,28 @@ describe('schema evolution', () => {
     } finally {
       await v2.close();
     }
+  });
+
+  it('a domain older than the data refuses to read it, naming the aggregate, and writes nothing', async () => {
+    const dataDir = tempDir();
+    const v2 = await open({ domain: profileV2, dataDir, shards: 1 });
+    await v2.send('SetProfile', { id: 'ada', name: 'Ada', email: 'ada@example.org' });
+    await v2.send('Rename', { id: 'ada', name: 'Ada L.' });
+    await v2.close();
+    const before = snapshotRows(dataDir);
+
+    const v1 = await open({ domain: profileV1, dataDir, shards: 1 });
+    try {
+      const refusal = 'Profile ada v1 (ProfileSet) was stored by schema version 2, but this domain is at schema version 1';
+      await expect(v1.get('ada')).rejects.toBeInstanceOf(ConfigError);
+      await expect(v1.get('ada')).rejects.toThrow(refusal);
+      await expect(v1.send('Rename', { id: 'ada', name: 'Ada B.' })).rejects.toThrow(refusal);
+      await expect(collect(v1.history('ada'))).rejects.toThrow(refusal);
+      await expect(v1.get('ada')).rejects.toMatchObject({ details: { aggregateId: 'ada', version: 1, storedSchemaVersion: 2, schemaVersion: 1 } });
+    } finally {
+      await v1.close();
+    }
+    expect(snapshotRows(dataDir)).toEqual(before);
   });
 
   it('a durable subscription catching up over v1 events under a v2 domain gets upcast states, the same as history', async () => {

@@ -5,7 +5,7 @@
  * version is never loaded into the current shape.
  */
 import type { Domain, PatchOperation } from '../domain.js';
-import { CommandFailedError, describeThrown } from '../errors.js';
+import { CommandFailedError, ConfigError, describeThrown } from '../errors.js';
 import type { StoredEvent } from '../event.js';
 import { deepFreeze, type JsonObject } from '../json.js';
 import { applyInPlace, applyShared } from './patching.js';
@@ -176,6 +176,7 @@ export class AggregateLoader {
   }
 
   #upcast(stored: PatchOperation[], row: UpcastSource): PatchOperation[] {
+    if (row.schema_version > this.#domain.schemaVersion) throw this.#newerSchema(row);
     let patch = stored;
     for (let from = row.schema_version; from < this.#domain.schemaVersion; from++) {
       const upcast = this.#domain.upcasters[from];
@@ -191,6 +192,18 @@ export class AggregateLoader {
       }
     }
     return patch;
+  }
+
+  /**
+   * An older domain must not read what a newer one stored: its shape would be
+   * read as the old one (and a snapshot in the old shape written over it).
+   */
+  #newerSchema(row: UpcastSource): ConfigError {
+    const { schemaVersion, aggregate } = this.#domain;
+    return new ConfigError(
+      `${aggregate} ${row.aggregate_id} v${row.version} (${row.name}) was stored by schema version ${row.schema_version}, but this domain is at schema version ${schemaVersion}: open the data directory with a domain at schema version ${row.schema_version} or later`,
+      { aggregateId: row.aggregate_id, version: row.version, storedSchemaVersion: row.schema_version, schemaVersion },
+    );
   }
 
   /**
