@@ -4,6 +4,7 @@
  * message, details and stack across the worker boundary, where structured
  * clone would otherwise flatten them to a bare `Error`.
  */
+import { plainDetails } from './plain-details.js';
 
 /** Whether a command that failed may still have been stored. */
 export type Executed = false | 'unknown';
@@ -169,9 +170,15 @@ export function isAsynxError(value: unknown): value is AsynxError {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
 }
 
+/**
+ * The error as plain data for the wire. Its details are copied as plain data
+ * (see plain-details.ts): user code fills them, and a part that structured
+ * clone cannot copy would otherwise fail the post of a whole batch's reply.
+ */
 export function toWire(error: AsynxError): WireError {
   const name = (error.name in errorClasses ? error.name : 'CommandFailedError') as AsynxErrorName;
-  return { name, message: error.message, details: error.details, stack: error.stack };
+  const { stack } = error;
+  return { name, message: String(error.message), details: plainDetails(error.details), stack: typeof stack === 'string' ? stack : undefined };
 }
 
 export function fromWire(wire: WireError): AsynxError {
@@ -183,14 +190,19 @@ export function fromWire(wire: WireError): AsynxError {
 
 /** Describes any thrown value for a message, without assuming it is an Error. */
 export function describeThrown(thrown: unknown): { message: string; stack?: string } {
-  // Duck-typed: errors from another realm (a vm context, a native addon) fail instanceof.
-  if (typeof thrown === 'object' && thrown !== null && typeof (thrown as Error).message === 'string') {
-    const { message, stack } = thrown as Error;
-    return typeof stack === 'string' ? { message, stack } : { message };
-  }
   try {
+    // Duck-typed: errors from another realm (a vm context, a native addon) fail instanceof.
+    if (typeof thrown === 'object' && thrown !== null && typeof (thrown as Error).message === 'string') {
+      const { message, stack } = thrown as Error;
+      return typeof stack === 'string' ? { message, stack } : { message };
+    }
     return { message: typeof thrown === 'string' ? thrown : JSON.stringify(thrown) ?? String(thrown) };
   } catch {
-    return { message: String(thrown) };
+    // A proxy, a getter or a toJSON of the thrown value threw in turn.
+    try {
+      return { message: String(thrown) };
+    } catch {
+      return { message: `a thrown ${typeof thrown} that cannot be described` };
+    }
   }
 }
