@@ -28,6 +28,7 @@ export type { LatencySummary } from './shard-metrics.js';
 export type { SynchronousMode } from './protocol.js';
 export { HASH_SCHEME, hashAggregateId, shardFor } from './router.js';
 export { MAX_AGGREGATE_ID_LENGTH, MAX_COMMAND_ID_LENGTH } from './input-checks.js';
+export { MAX_JSON_DEPTH } from './json.js';
 export {
   AbortError,
   AsynxError,

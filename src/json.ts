@@ -10,6 +10,19 @@ export interface JsonObject {
   [key: string]: JsonValue;
 }
 
+/**
+ * The deepest nesting of objects and arrays accepted in a state, a payload or
+ * metadata (`{}` is 1 level, `{ a: [] }` 2). Deeper values are refused where
+ * they enter, at `send` or from `emit`: structured clone between threads
+ * failed past about 1,800 levels (the post then never arrived, stalling the
+ * shard), and a worker with a 1 MB stack could not clone 2,000. 512 leaves
+ * room below both.
+ */
+export const MAX_JSON_DEPTH = 512;
+
+/** Keys of a too-deep value's path worth naming in the error; the rest is elided. */
+const DEPTH_PATH_KEYS = 8;
+
 // In 'check' mode nothing is built: these stand for every object and array walked.
 const EMPTY_OBJECT: JsonObject = Object.freeze({});
 const EMPTY_ITEMS: JsonValue[] = Object.freeze([]) as unknown as JsonValue[];
@@ -39,7 +52,8 @@ function describeKind(value: unknown): string {
  * value is `undefined` are dropped (as JSON.stringify does), `-0` becomes `0`,
  * and anything JSON would silently change (functions, symbols, bigints,
  * non-finite numbers, Dates, Maps, class instances, cycles, undefined array
- * items) throws a {@link NotJsonError} naming the path. With `freeze`, every
+ * items, nesting deeper than {@link MAX_JSON_DEPTH}) throws a
+ * {@link NotJsonError} naming the path. With `freeze`, every
  * object and array of the copy is frozen.
  */
 export function toJson(value: unknown, rootPath: string, freeze = false): JsonValue {
@@ -143,10 +157,17 @@ function walkJson(value: unknown, rootPath: string, mode: 'check' | 'copy' | 'fr
   // Keys from the root to the value being walked. The path text is only
   // built for an error: building it for every field was most of a walk's cost.
   const trail: Array<string | number> = [];
-  const fail = (problem: string, extra?: string | number): never => {
+  const pathOf = (keys: ReadonlyArray<string | number>): string => {
     let path = rootPath;
-    for (const key of extra === undefined ? trail : [...trail, extra]) path += typeof key === 'number' ? `[${key}]` : `.${key}`;
-    throw new NotJsonError(path, problem);
+    for (const key of keys) path += typeof key === 'number' ? `[${key}]` : `.${key}`;
+    return path;
+  };
+  const fail = (problem: string, extra?: string | number): never => {
+    throw new NotJsonError(pathOf(extra === undefined ? trail : [...trail, extra]), problem);
+  };
+  // A path of hundreds of keys would bury the message: the first few locate the value.
+  const failTooDeep = (): never => {
+    throw new NotJsonError(`${pathOf(trail.slice(0, DEPTH_PATH_KEYS))}…`, `nests objects and arrays more than ${MAX_JSON_DEPTH} levels deep (MAX_JSON_DEPTH)`);
   };
 
   function copy(current: unknown): JsonValue {
@@ -159,6 +180,8 @@ function walkJson(value: unknown, rootPath: string, mode: 'check' | 'copy' | 'fr
         return current === 0 ? 0 : current;
       case 'object': {
         if (current === null) return null;
+        // The trail holds one key per enclosing container, so the depth costs no count of its own.
+        if (trail.length >= MAX_JSON_DEPTH) failTooDeep();
         if (ancestors.has(current)) fail('refers back to an enclosing object (a cycle)');
         ancestors.add(current);
         let result: JsonValue;
