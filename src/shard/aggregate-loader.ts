@@ -124,7 +124,7 @@ export class AggregateLoader {
           schemaVersion === current
             ? patches[i]!
             : this.#upcast(patches[i]!, { aggregate_id: aggregateId, version: versions[i]!, name: names![i]!, schema_version: schemaVersion });
-        replayed = applyInPlace(replayed ?? {}, patch);
+        replayed = this.#apply(replayed, patch, false, aggregateId, versions[i]!);
       }
       version = versions[versions.length - 1]!;
       migrated ||= upcasting;
@@ -135,12 +135,12 @@ export class AggregateLoader {
 
   /** The state after `row`, as a new object sharing unchanged parts with `previous`, which is left untouched. */
   applyRow(previous: JsonObject | undefined, row: PatchRow): JsonObject {
-    return applyShared(previous, this.#patchOf(row));
+    return this.#apply(previous, this.#patchOf(row), true, row.aggregate_id, row.version);
   }
 
   /** As {@link applyRow}, for a patch the caller has already parsed. */
   applyParsed(previous: JsonObject | undefined, patch: PatchOperation[], row: UpcastSource): JsonObject {
-    return applyShared(previous, this.#upcast(patch, row));
+    return this.#apply(previous, this.#upcast(patch, row), true, row.aggregate_id, row.version);
   }
 
   /** The stored event `row` with its states rebuilt. */
@@ -168,6 +168,24 @@ export class AggregateLoader {
     if (row.command_id !== null) event.commandId = row.command_id;
     if (row.metadata !== null) event.metadata = JSON.parse(row.metadata) as JsonObject;
     return event;
+  }
+
+  /**
+   * The state after an event, changed in place (a private copy) or `shared`
+   * (see applyShared). A patch that does not apply is reported with the
+   * aggregate and version it belongs to: the applier's message alone names
+   * neither.
+   */
+  #apply(state: JsonObject | undefined, patch: readonly PatchOperation[], shared: boolean, aggregateId: string, version: number): JsonObject {
+    try {
+      return shared ? applyShared(state, patch) : applyInPlace(state ?? {}, patch);
+    } catch (thrown) {
+      const { message } = describeThrown(thrown);
+      throw new CommandFailedError(
+        `${this.#domain.aggregate} ${aggregateId} cannot be rebuilt: the stored patch of v${version} does not apply to the state before it: ${message}`,
+        { aggregateId, version, cause: message },
+      );
+    }
   }
 
   /** The row's patch, upcast from its schema version to the domain's. */
