@@ -7,7 +7,7 @@
 import type { Domain, PatchOperation } from '../domain.js';
 import { CommandFailedError, ConfigError, describeThrown } from '../errors.js';
 import type { StoredEvent } from '../event.js';
-import { deepFreeze, type JsonObject } from '../json.js';
+import { NotJsonError, assertJson, deepFreeze, type JsonObject } from '../json.js';
 import { applyInPlace, applyShared } from './patching.js';
 import type { EventRow, PatchRow, ShardStore } from './shard-store.js';
 import type { CachedAggregate, StateCache } from './state-cache.js';
@@ -201,10 +201,12 @@ export class AggregateLoader {
       if (upcast === undefined) continue;
       try {
         patch = upcast(patch, row.name);
+        // Its values become state, which crosses to the main thread: only JSON may (see json.ts).
+        assertJson(patch, 'its patch');
       } catch (thrown) {
         const { message, stack } = describeThrown(thrown);
         throw new CommandFailedError(
-          `upcaster from schema version ${from} failed on ${row.name} v${row.version} of ${row.aggregate_id}: ${message}`,
+          `upcaster from schema version ${from} failed on ${row.name} v${row.version} of ${row.aggregate_id}: ${thrown instanceof NotJsonError ? `${message}; patches must be JSON data` : message}`,
           { aggregateId: row.aggregate_id, version: row.version, cause: message, causeStack: stack ?? null },
         );
       }
