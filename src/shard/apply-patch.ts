@@ -12,7 +12,7 @@
  */
 import type { PatchOperation } from '../domain.js';
 import type { JsonObject, JsonValue } from '../json.js';
-import { jsonEqual } from '../testing/json-diff.js';
+import { jsonEqual } from '../json-equal.js';
 
 type Container = Record<string, unknown> | unknown[];
 

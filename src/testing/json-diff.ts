@@ -1,30 +1,17 @@
 /**
- * Equality and a readable list of differences between two JSON values, for
- * assertion messages that name each differing path instead of dumping both
- * values whole.
+ * A readable list of differences between two JSON values, for assertion
+ * messages that name each differing path instead of dumping both values
+ * whole.
  */
 import type { JsonValue } from '../json.js';
+import { isJsonObject, jsonEqual } from '../json-equal.js';
+
+export { jsonEqual };
 
 /** The most differences listed in one message; the rest are counted. */
 const MAX_LISTED = 12;
 /** Longest rendering of one value inside a message. */
 const MAX_VALUE_CHARS = 120;
-
-function isObject(value: JsonValue): value is { [key: string]: JsonValue } {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Deep equality of JSON values; key order does not matter, array order does. */
-export function jsonEqual(a: JsonValue, b: JsonValue): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((item, i) => jsonEqual(item, b[i]!));
-  if (isObject(a)) {
-    if (!isObject(b)) return false;
-    const keys = Object.keys(a);
-    return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && jsonEqual(a[key]!, b[key]!));
-  }
-  return false;
-}
 
 /** `value` as compact JSON, shortened to a readable length. */
 export function renderJson(value: JsonValue | undefined): string {
@@ -48,7 +35,7 @@ function collect(expected: JsonValue, actual: JsonValue, path: string, out: stri
     for (let i = shared; i < actual.length; i++) out.push(`${childPath(path, i)}: not expected, got ${renderJson(actual[i])}`);
     return;
   }
-  if (isObject(expected) && isObject(actual)) {
+  if (isJsonObject(expected) && isJsonObject(actual)) {
     for (const key of Object.keys(expected)) {
       if (!Object.hasOwn(actual, key)) out.push(`${childPath(path, key)}: missing (expected ${renderJson(expected[key])})`);
       else collect(expected[key]!, actual[key]!, childPath(path, key), out);
