@@ -3,6 +3,7 @@
  * saves their checkpoints every `checkpointIntervalMs` and on close, and
  * tells `drain()` when every catch-up has finished.
  */
+import { describeValue } from './describe-value.js';
 import { InvalidArgumentError, isAsynxError } from './errors.js';
 import { checkSubscribeArguments, type EventBus, type SubscribeOptions } from './event-bus.js';
 import { compilePattern, type EventPattern } from './event-pattern.js';
@@ -46,7 +47,7 @@ export class DurableRegistry {
       throw new InvalidArgumentError('subscribe option durable must be a subscription name of 1 to 200 characters');
     }
     if (from !== 'beginning' && from !== 'now') {
-      throw new InvalidArgumentError(`subscribe option from must be 'beginning' or 'now', got ${String(from)}`);
+      throw new InvalidArgumentError(`subscribe option from must be 'beginning' or 'now', got ${describeValue(from)}`);
     }
     if (this.#active.has(name)) throw new InvalidArgumentError(`durable subscription ${name} is already active in this engine`);
     const subscription = new DurableSubscription(

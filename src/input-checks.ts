@@ -2,6 +2,7 @@
  * Checks of caller input on the main thread, before anything is queued: a
  * bad argument costs a typed error and never reaches a shard or a file.
  */
+import { describeValue } from './describe-value.js';
 import { InvalidArgumentError, describeThrown } from './errors.js';
 import { NotJsonError, assertJson, isPlainObject, toJson, type JsonObject } from './json.js';
 import { rejectUnknownKeys } from './options.js';
@@ -101,7 +102,7 @@ export function checkHistoryRange(options: unknown, aggregateId: string): Histor
     const value = options[name];
     if (value === undefined) return fallback;
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-      throw new InvalidArgumentError(`history(${aggregateId}): ${name} must be a version (an integer >= 1), got ${String(value)}`);
+      throw new InvalidArgumentError(`history(${aggregateId}): ${name} must be a version (an integer >= 1), got ${describeValue(value)}`);
     }
     return value;
   };

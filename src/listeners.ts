@@ -3,6 +3,7 @@
  * promise, both built on ordinary subscriptions that remove themselves.
  * When the engine closes, iterators end and pending waits reject.
  */
+import { describeValue } from './describe-value.js';
 import { AbortError, InvalidArgumentError, ShuttingDownError, TimeoutError } from './errors.js';
 import type { EventBus } from './event-bus.js';
 import type { StoredEvent } from './event.js';
@@ -38,7 +39,7 @@ function checkOptions(options: unknown, known: string[], call: string): Record<s
 export function listen<S extends object>(bus: EventBus, pattern: EventPattern, options?: ListenOptions): AsyncIterableIterator<StoredEvent<S>> {
   const { count } = checkOptions(options, ['count'], 'listen');
   if (count !== undefined && (typeof count !== 'number' || !Number.isInteger(count) || count < 1)) {
-    throw new InvalidArgumentError(`listen option count must be an integer >= 1, got ${String(count)}`);
+    throw new InvalidArgumentError(`listen option count must be an integer >= 1, got ${describeValue(count)}`);
   }
   const limit = (count as number | undefined) ?? Number.POSITIVE_INFINITY;
   const buffered: StoredEvent<S>[] = [];

@@ -6,8 +6,10 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { ResourceLimits } from 'node:worker_threads';
 import type { Domain } from './domain.js';
+import { describeValue } from './describe-value.js';
 import { ConfigError, InvalidArgumentError } from './errors.js';
 import type { StoredEvent } from './event.js';
+import { isPlainObject } from './json.js';
 import { isLogger, silentLogger, type Logger } from './logger.js';
 import type { SynchronousMode } from './protocol.js';
 
@@ -156,21 +158,11 @@ export function rejectUnknownKeys(
   }
 }
 
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'function') return 'a function';
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
-}
-
 function integerOption(options: Record<string, unknown>, name: string, fallback: number, min: number, max: number): number {
   const value = options[name];
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(`option ${name} must be an integer from ${min} to ${max}, got ${describe(value)}`, { option: name });
+    throw new ConfigError(`option ${name} must be an integer from ${min} to ${max}, got ${describeValue(value)}`, { option: name });
   }
   return value;
 }
@@ -179,7 +171,7 @@ function choiceOption<T extends string>(options: Record<string, unknown>, name: 
   const value = options[name];
   if (value === undefined) return fallback;
   if (typeof value !== 'string' || !(choices as readonly string[]).includes(value)) {
-    throw new ConfigError(`option ${name} must be one of ${choices.map((c) => `'${c}'`).join(', ')}, got ${describe(value)}`, {
+    throw new ConfigError(`option ${name} must be one of ${choices.map((c) => `'${c}'`).join(', ')}, got ${describeValue(value)}`, {
       option: name,
     });
   }
@@ -189,26 +181,43 @@ function choiceOption<T extends string>(options: Record<string, unknown>, name: 
 function functionOption<F>(options: Record<string, unknown>, name: string, fallback: F): F {
   const value = options[name];
   if (value === undefined) return fallback;
-  if (typeof value !== 'function') throw new ConfigError(`option ${name} must be a function, got ${describe(value)}`, { option: name });
+  if (typeof value !== 'function') throw new ConfigError(`option ${name} must be a function, got ${describeValue(value)}`, { option: name });
   return value as F;
+}
+
+/** The keys of Node's `ResourceLimits`: another key would be ignored by the worker without a word. */
+const RESOURCE_LIMITS = ['maxYoungGenerationSizeMb', 'maxOldGenerationSizeMb', 'codeRangeSizeMb', 'stackSizeMb'] as const;
+
+function resourceLimitsOption(limits: unknown): ResourceLimits | undefined {
+  if (limits === undefined) return undefined;
+  if (!isPlainObject(limits)) {
+    throw new ConfigError(`option workerResourceLimits must be an object, got ${describeValue(limits)}`, { option: 'workerResourceLimits' });
+  }
+  rejectUnknownKeys(limits, RESOURCE_LIMITS, 'workerResourceLimits key');
+  for (const key of RESOURCE_LIMITS) {
+    const value = limits[key];
+    // A limit of 0 or less would not be refused by Node: the worker would die of it on its first allocation.
+    if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)) {
+      throw new ConfigError(`option workerResourceLimits.${key} must be a positive number of megabytes, got ${describeValue(value)}`, {
+        option: `workerResourceLimits.${key}`,
+      });
+    }
+  }
+  return limits as ResourceLimits;
 }
 
 /** Applies defaults and validates every option; throws `ConfigError` naming the option and the value. */
 export function resolveOptions(raw: unknown): ResolvedOptions {
-  if (typeof raw !== 'object' || raw === null) throw new ConfigError(`open() takes an options object, got ${describe(raw)}`);
+  if (typeof raw !== 'object' || raw === null) throw new ConfigError(`open() takes an options object, got ${describeValue(raw)}`);
   const options = raw as Record<string, unknown>;
   rejectUnknownKeys(options, KNOWN_OPTIONS, 'option');
   const dataDir = options.dataDir ?? './asynx-data';
   if (typeof dataDir !== 'string' || dataDir.length === 0) {
-    throw new ConfigError(`option dataDir must be a directory path or ':memory:', got ${describe(dataDir)}`, { option: 'dataDir' });
-  }
-  const limits = options.workerResourceLimits;
-  if (limits !== undefined && (typeof limits !== 'object' || limits === null)) {
-    throw new ConfigError(`option workerResourceLimits must be an object, got ${describe(limits)}`, { option: 'workerResourceLimits' });
+    throw new ConfigError(`option dataDir must be a directory path or ':memory:', got ${describeValue(dataDir)}`, { option: 'dataDir' });
   }
   const logger = options.logger;
   if (logger !== undefined && !isLogger(logger)) {
-    throw new ConfigError(`option logger must have info, warn and error methods (a pino-compatible logger), got ${describe(logger)}`, {
+    throw new ConfigError(`option logger must have info, warn and error methods (a pino-compatible logger), got ${describeValue(logger)}`, {
       option: 'logger',
     });
   }
@@ -225,7 +234,7 @@ export function resolveOptions(raw: unknown): ResolvedOptions {
     maxPendingDeliveries: integerOption(options, 'maxPendingDeliveries', 100_000, 1, 100_000_000),
     checkpointIntervalMs: integerOption(options, 'checkpointIntervalMs', 1_000, 10, 3_600_000),
     batchTimeoutMs: integerOption(options, 'batchTimeoutMs', 30_000, 10, 86_400_000),
-    workerResourceLimits: limits as ResourceLimits | undefined,
+    workerResourceLimits: resourceLimitsOption(options.workerResourceLimits),
     logger: logger ?? silentLogger,
     onHandlerError: functionOption(options, 'onHandlerError', (error: unknown, event: StoredEvent, subscription: string) => {
       const message = `handler of subscription ${subscription} failed on ${event.name} v${event.version} of ${event.aggregateId}`;

@@ -20,6 +20,34 @@ describe('open fails loudly on a bad start', () => {
     ['a bad onFull', { onFull: 'drop' }, /option onFull must be one of 'reject', 'wait'/],
     ['an empty dataDir', { dataDir: '' }, /option dataDir must be a directory path/],
     ['a non-function hook', { onHandlerError: 'log' }, /option onHandlerError must be a function/],
+    ['a shard count of NaN, described as NaN', { shards: NaN }, /option shards must be an integer from 1 to 256, got NaN$/],
+    ['an infinite queue depth, described as Infinity', { queueDepth: Infinity }, /option queueDepth must be an integer from 1 to 10000000, got Infinity$/],
+    ['workerResourceLimits that is an array', { workerResourceLimits: [64] }, /option workerResourceLimits must be an object, got \[ 64 \]$/],
+    [
+      'an unknown workerResourceLimits key',
+      { workerResourceLimits: { maxHeapMb: 64 } },
+      /^unknown workerResourceLimits key "maxHeapMb"$/,
+    ],
+    [
+      'a misspelt workerResourceLimits key',
+      { workerResourceLimits: { maxOldGenerationSizeMB: 64 } },
+      /^unknown workerResourceLimits key "maxOldGenerationSizeMB" \(did you mean "maxOldGenerationSizeMb"\?\)$/,
+    ],
+    [
+      'a workerResourceLimits value that is not a number',
+      { workerResourceLimits: { maxOldGenerationSizeMb: 'lots' } },
+      /option workerResourceLimits\.maxOldGenerationSizeMb must be a positive number of megabytes, got "lots"$/,
+    ],
+    [
+      'a negative workerResourceLimits value',
+      { workerResourceLimits: { maxOldGenerationSizeMb: -5 } },
+      /option workerResourceLimits\.maxOldGenerationSizeMb must be a positive number of megabytes, got -5$/,
+    ],
+    [
+      'an infinite workerResourceLimits value',
+      { workerResourceLimits: { stackSizeMb: Infinity } },
+      /option workerResourceLimits\.stackSizeMb must be a positive number of megabytes, got Infinity$/,
+    ],
   ])('%s', async (_what, extra, message) => {
     const attempt = open({ domain: counterDomain, dataDir: tempDir(), ...extra } as never);
     await expect(attempt).rejects.toBeInstanceOf(ConfigError);
