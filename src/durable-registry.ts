@@ -41,7 +41,7 @@ export class DurableRegistry {
 
   subscribe<S extends object>(pattern: EventPattern, handler: EventHandler<S>, options: DurableOptions<S>): () => void {
     const matches = compilePattern(pattern);
-    checkSubscribeArguments(handler, options, ['durable', 'from']);
+    const timeoutMs = checkSubscribeArguments(handler, options, ['durable', 'from']);
     const { durable: name, from = 'beginning' } = options;
     if (typeof name !== 'string' || name.length === 0 || name.length > 200) {
       throw new InvalidArgumentError('subscribe option durable must be a subscription name of 1 to 200 characters');
@@ -55,7 +55,7 @@ export class DurableRegistry {
         name: options.name ?? name,
         matches,
         handler: handler as EventHandler<object>,
-        timeoutMs: options.timeoutMs,
+        timeoutMs,
         fallback: options.fallback as Fallback<object> | undefined,
       },
       this.#bus.subscriptionHooks(),

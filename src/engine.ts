@@ -12,7 +12,7 @@ import type { EventBus, SubscribeOptions } from './event-bus.js';
 import { listen, waitFor, type ListenOptions, type WaitForOptions } from './listeners.js';
 import type { EventHandler } from './subscription.js';
 import type { EventPattern } from './event-pattern.js';
-import { checkAggregateId, checkHistoryRange } from './input-checks.js';
+import { checkAggregateId, checkCloseOptions, checkHistoryRange } from './input-checks.js';
 import { resolveOptions, type EngineOptions, type ResolvedOptions } from './options.js';
 import { shardFor } from './router.js';
 import { DurableRegistry, type DurableOptions } from './durable-registry.js';
@@ -22,6 +22,7 @@ import { domainModuleUrl, startEngine } from './engine-start.js';
 import type { CloseOptions, HistoryOptions, SendOptions } from './call-options.js';
 import { shardStats, type EngineStats } from './engine-stats.js';
 import { readHistory } from './history-reader.js';
+import { startTimeout } from './timeouts.js';
 
 export class Engine<D extends Domain<object, object> = Domain> {
   readonly domain: D;
@@ -218,14 +219,16 @@ export class Engine<D extends Domain<object, object> = Domain> {
    */
   close(options: CloseOptions = {}): Promise<void> {
     if (this.#closing !== undefined) return this.#closing;
-    const timeoutMs = options.timeoutMs ?? 30_000;
-    if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) {
-      return Promise.reject(new InvalidArgumentError(`close(): timeoutMs must be a number >= 0, got ${String(timeoutMs)}`));
+    let timeoutMs: number;
+    try {
+      timeoutMs = checkCloseOptions(options);
+    } catch (error) {
+      return Promise.reject(error as Error);
     }
     this.#closing = (async () => {
-      let timer: NodeJS.Timeout | undefined;
+      let cancelTimeout = (): void => undefined;
       const timedOut = new Promise<'timeout'>((resolve) => {
-        timer = setTimeout(() => resolve('timeout'), timeoutMs);
+        cancelTimeout = startTimeout(timeoutMs, () => resolve('timeout'));
       });
       // A durable catch-up that failed must not keep the files open: close anyway, then report it.
       let failure: unknown;
@@ -237,7 +240,7 @@ export class Engine<D extends Domain<object, object> = Domain> {
         },
       );
       const finished = await Promise.race([drained, timedOut]);
-      clearTimeout(timer);
+      cancelTimeout();
       if (finished === 'timeout') {
         this.#durables.stop();
         const error = new ShuttingDownError(`close() timed out after ${timeoutMs} ms before this operation ran`, { executed: false });

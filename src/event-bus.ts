@@ -11,6 +11,7 @@ import type { StoredEvent } from './event.js';
 import { compilePattern, type EventPattern } from './event-pattern.js';
 import type { JsonObject } from './json.js';
 import { rejectUnknownKeys } from './options.js';
+import { checkTimeout } from './timeouts.js';
 import { DurableSubscription } from './durable-subscription.js';
 import { Subscription, type EventHandler, type Fallback, type HandledQuery, type HandlerErrorHook } from './subscription.js';
 
@@ -43,19 +44,21 @@ export interface SubscriberStats {
 
 const SUBSCRIBE_OPTIONS = ['name', 'timeoutMs', 'fallback'];
 
-/** Checks subscribe arguments shared by live and durable subscriptions. */
-export function checkSubscribeArguments(handler: unknown, options: object, extraKeys: readonly string[] = []): void {
+/**
+ * Checks subscribe arguments shared by live and durable subscriptions.
+ * Returns the handler's time limit: `undefined` for none (`Infinity` too).
+ */
+export function checkSubscribeArguments(handler: unknown, options: object, extraKeys: readonly string[] = []): number | undefined {
   if (typeof handler !== 'function') throw new InvalidArgumentError(`subscribe() needs a handler function, got ${typeof handler}`);
   if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('subscribe() options must be an object');
   rejectUnknownKeys(options, [...SUBSCRIBE_OPTIONS, ...extraKeys], 'subscribe option', InvalidArgumentError);
   const { timeoutMs, fallback, name } = options as SubscribeOptions;
-  if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs > 0) || !Number.isFinite(timeoutMs))) {
-    throw new InvalidArgumentError(`subscribe option timeoutMs must be a positive number of milliseconds, got ${String(timeoutMs)}`);
-  }
+  const limit = timeoutMs === undefined ? Infinity : checkTimeout(timeoutMs, { option: 'timeoutMs', what: 'subscribe option timeoutMs', min: 1, unlimited: true });
   if (fallback !== undefined && typeof fallback !== 'function') throw new InvalidArgumentError('subscribe option fallback must be a function');
   if (name !== undefined && (typeof name !== 'string' || name.length === 0)) {
     throw new InvalidArgumentError('subscribe option name must be a non-empty string');
   }
+  return limit === Infinity ? undefined : limit;
 }
 
 export class EventBus {
@@ -84,14 +87,14 @@ export class EventBus {
 
   subscribe<S extends object>(pattern: EventPattern, handler: EventHandler<S>, options: SubscribeOptions<S> = {}): Subscription {
     const matches = compilePattern(pattern);
-    checkSubscribeArguments(handler, options);
+    const timeoutMs = checkSubscribeArguments(handler, options);
     return this.add(
       new Subscription(
         {
           name: options.name ?? String(pattern),
           matches,
           handler: handler as EventHandler<object>,
-          timeoutMs: options.timeoutMs,
+          timeoutMs,
           fallback: options.fallback as Fallback<object> | undefined,
         },
         this.subscriptionHooks(),

@@ -6,6 +6,8 @@ import { describeValue } from './describe-value.js';
 import { InvalidArgumentError, describeThrown } from './errors.js';
 import { NotJsonError, assertJson, isPlainObject, toJson, type JsonObject } from './json.js';
 import { rejectUnknownKeys } from './options.js';
+import { checkTimeout } from './timeouts.js';
+import type { CloseOptions } from './call-options.js';
 
 /** Longest accepted aggregate ID, in UTF-16 code units. */
 export const MAX_AGGREGATE_ID_LENGTH = 1024;
@@ -110,4 +112,10 @@ export function checkHistoryRange(options: unknown, aggregateId: string): Histor
   const to = bound('to', Number.MAX_SAFE_INTEGER);
   if (to < from) throw new InvalidArgumentError(`history(${aggregateId}): to (${to}) is before from (${from})`);
   return { from, to };
+}
+
+/** The time `close` gives accepted work, in ms (`Infinity`: no limit). */
+export function checkCloseOptions(options: CloseOptions): number {
+  const { timeoutMs } = options;
+  return timeoutMs === undefined ? 30_000 : checkTimeout(timeoutMs, { option: 'timeoutMs', what: 'close(): timeoutMs', min: 0, unlimited: true });
 }

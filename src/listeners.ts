@@ -10,6 +10,7 @@ import type { StoredEvent } from './event.js';
 import type { EventPattern } from './event-pattern.js';
 import { isPlainObject } from './json.js';
 import { rejectUnknownKeys } from './options.js';
+import { checkTimeout, startTimeout } from './timeouts.js';
 
 export interface ListenOptions {
   /** End after this many events. @default unlimited (end with `return()` or `break`) */
@@ -89,20 +90,18 @@ export function listen<S extends object>(bus: EventBus, pattern: EventPattern, o
  */
 export function waitFor<S extends object>(bus: EventBus, pattern: EventPattern, options?: WaitForOptions): Promise<StoredEvent<S>> {
   const { timeoutMs, signal } = checkOptions(options, ['timeoutMs', 'signal'], 'waitFor');
-  if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs > 0))) {
-    throw new InvalidArgumentError(`waitFor option timeoutMs must be a positive number, got ${String(timeoutMs)}`);
-  }
+  const limit = timeoutMs === undefined ? Infinity : checkTimeout(timeoutMs, { option: 'timeoutMs', what: 'waitFor option timeoutMs', min: 1, unlimited: true });
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidArgumentError('waitFor option signal must be an AbortSignal');
   const abortSignal = signal as AbortSignal | undefined;
   if (abortSignal?.aborted === true) return Promise.reject(new AbortError(`waitFor(${String(pattern)}): the signal was already aborted`));
   return new Promise((resolve, reject) => {
-    let timer: NodeJS.Timeout | undefined;
+    let cancelTimeout = (): void => undefined;
     let done = false;
     // The first outcome wins; removing the subscription then closes it, which must not count as another.
     const settle = (outcome: () => void): void => {
       if (done) return;
       done = true;
-      if (timer !== undefined) clearTimeout(timer);
+      cancelTimeout();
       abortSignal?.removeEventListener('abort', onAbort);
       if (subscription.active) bus.remove(subscription);
       outcome();
@@ -111,14 +110,8 @@ export function waitFor<S extends object>(bus: EventBus, pattern: EventPattern, 
     const subscription = bus.subscribe<S>(pattern, (event) => settle(() => resolve(event)), { name: `waitFor(${String(pattern)})` });
     subscription.onClose(() => settle(() => reject(new ShuttingDownError(`waitFor(${String(pattern)}): the engine closed before a matching event came`))));
     abortSignal?.addEventListener('abort', onAbort, { once: true });
-    if (timeoutMs !== undefined) {
-      timer = setTimeout(
-        () =>
-          settle(() =>
-            reject(new TimeoutError(`waitFor(${String(pattern)}) saw no matching event within ${String(timeoutMs)} ms`, { timeoutMs: timeoutMs as number })),
-          ),
-        timeoutMs as number,
-      );
-    }
+    cancelTimeout = startTimeout(limit, () =>
+      settle(() => reject(new TimeoutError(`waitFor(${String(pattern)}) saw no matching event within ${limit} ms`, { timeoutMs: limit }))),
+    );
   });
 }

@@ -12,6 +12,7 @@ import type { StoredEvent } from './event.js';
 import { isPlainObject } from './json.js';
 import { isLogger, silentLogger, type Logger } from './logger.js';
 import type { SynchronousMode } from './protocol.js';
+import { checkTimeout } from './timeouts.js';
 
 /** Reported when a snapshot row cannot be parsed; the aggregate is replayed in full instead. */
 export interface SnapshotCorruptReport {
@@ -167,6 +168,13 @@ function integerOption(options: Record<string, unknown>, name: string, fallback:
   return value;
 }
 
+/** A period of the engine's own (a watchdog, a save interval): finite, so not `Infinity`; see timeouts.ts. */
+function timeoutOption(options: Record<string, unknown>, name: string, fallback: number, max: number): number {
+  const value = options[name];
+  if (value === undefined) return fallback;
+  return checkTimeout(value, { option: name, what: `option ${name}`, min: 10, max, unlimited: false }, ConfigError);
+}
+
 function choiceOption<T extends string>(options: Record<string, unknown>, name: string, choices: readonly T[], fallback: T): T {
   const value = options[name];
   if (value === undefined) return fallback;
@@ -232,8 +240,8 @@ export function resolveOptions(raw: unknown): ResolvedOptions {
     snapshotEvery: integerOption(options, 'snapshotEvery', 0, 0, 1_000_000_000),
     maxPayloadBytes: integerOption(options, 'maxPayloadBytes', 1_048_576, 1, 256 * 1_048_576),
     maxPendingDeliveries: integerOption(options, 'maxPendingDeliveries', 100_000, 1, 100_000_000),
-    checkpointIntervalMs: integerOption(options, 'checkpointIntervalMs', 1_000, 10, 3_600_000),
-    batchTimeoutMs: integerOption(options, 'batchTimeoutMs', 30_000, 10, 86_400_000),
+    checkpointIntervalMs: timeoutOption(options, 'checkpointIntervalMs', 1_000, 3_600_000),
+    batchTimeoutMs: timeoutOption(options, 'batchTimeoutMs', 30_000, 86_400_000),
     workerResourceLimits: resourceLimitsOption(options.workerResourceLimits),
     logger: logger ?? silentLogger,
     onHandlerError: functionOption(options, 'onHandlerError', (error: unknown, event: StoredEvent, subscription: string) => {

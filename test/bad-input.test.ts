@@ -28,12 +28,12 @@ const cases: Array<[string, (engine: AnyEngine) => unknown, RegExp]> = [
   ['forget(undefined)', (e) => e.forget(bad(undefined)), /forget: aggregate ID must be a string, got undefined/],
   ['history("x", "all")', (e) => e.history('x', bad('all')), /history\(x\): options must be an object/],
   ['history("x", { form: 1 })', (e) => e.history('x', bad({ form: 1 })), /unknown history option "form" \(did you mean "from"\?\)/],
-  ['subscribe(/x/, handler, { timeoutMs: "1s" })', (e) => e.subscribe(/x/, () => undefined, bad({ timeoutMs: '1s' })), /timeoutMs must be a positive number/],
+  ['subscribe(/x/, handler, { timeoutMs: "1s" })', (e) => e.subscribe(/x/, () => undefined, bad({ timeoutMs: '1s' })), /subscribe option timeoutMs must be an integer number of milliseconds from 1 to 2147483647, or Infinity for no limit, got "1s"/],
   ['subscribe("X", handler, { fallbak })', (e) => e.subscribe('X', () => undefined, bad({ fallbak: () => undefined })), /unknown subscribe option "fallbak" \(did you mean "fallback"\?\)/],
   ['subscribe("X", handler, { durable: 7 })', (e) => e.subscribe('X', () => undefined, bad({ durable: 7 })), /durable must be a subscription name/],
   ['listen("")', (e) => e.listen(''), /pattern cannot be empty/],
   ['listen("X", { count: 1.5 })', (e) => e.listen('X', { count: 1.5 }), /count must be an integer >= 1, got 1.5/],
-  ['waitFor("X", { timeoutMs: 0 })', (e) => e.waitFor('X', { timeoutMs: 0 }), /timeoutMs must be a positive number, got 0/],
+  ['waitFor("X", { timeoutMs: 0 })', (e) => e.waitFor('X', { timeoutMs: 0 }), /waitFor option timeoutMs must be an integer number of milliseconds from 1 to 2147483647, or Infinity for no limit, got 0/],
   ['waitFor("X", { signal: {} })', (e) => e.waitFor('X', bad({ signal: {} })), /signal must be an AbortSignal/],
   ['sendAndWait with a function payload', (e) => e.sendAndWait('Increment', bad({ id: 'x', by: () => 1 })), /payload\.by is a function/],
   ['send with metadata that is not JSON', (e) => e.send('Increment', { id: 'x', by: 1 }, bad({ metadata: { at: new Date() } })), /metadata\.at is a Date/],
@@ -52,7 +52,7 @@ const cases: Array<[string, (engine: AnyEngine) => unknown, RegExp]> = [
   ],
   ['send with an empty commandId', (e) => e.send('Increment', { id: 'x', by: 1 }, { commandId: '' }), /commandId must be a non-empty string/],
   ['send with a signal that is not an AbortSignal', (e) => e.send('Increment', { id: 'x', by: 1 }, bad({ signal: 'stop' })), /signal must be an AbortSignal/],
-  ['close({ timeoutMs: -1 })', (e) => e.close({ timeoutMs: -1 }), /close\(\): timeoutMs must be a number >= 0, got -1/],
+  ['close({ timeoutMs: -1 })', (e) => e.close({ timeoutMs: -1 }), /close\(\): timeoutMs must be an integer number of milliseconds from 0 to 2147483647, or Infinity for no limit, got -1/],
 ];
 
 describe('bad input at every entry point', () => {

@@ -149,7 +149,7 @@ describe('errors from the domain and from bad input', () => {
       expect(() => engine.subscribe('Order **', () => undefined)).toThrow(InvalidArgumentError);
       expect(() => engine.subscribe(42 as unknown as string, () => undefined)).toThrow(/got number/);
       expect(() => engine.subscribe('X', undefined as never)).toThrow(/needs a handler function/);
-      expect(() => engine.subscribe('X', () => undefined, { timeoutMs: -1 })).toThrow(/timeoutMs must be a positive number/);
+      expect(() => engine.subscribe('X', () => undefined, { timeoutMs: -1 })).toThrow(/subscribe option timeoutMs must be an integer number of milliseconds from 1/);
     });
   });
 });
