@@ -84,15 +84,26 @@ export function listen<S extends object>(bus: EventBus, pattern: EventPattern, o
   return iterator;
 }
 
+function checkWaitForOptions(options: unknown): { limit: number; signal: AbortSignal | undefined } {
+  const { timeoutMs, signal } = checkOptions(options, ['timeoutMs', 'signal'], 'waitFor');
+  const limit = timeoutMs === undefined ? Infinity : checkTimeout(timeoutMs, { option: 'timeoutMs', what: 'waitFor option timeoutMs', min: 1, unlimited: true });
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidArgumentError('waitFor option signal must be an AbortSignal');
+  return { limit, signal: signal as AbortSignal | undefined };
+}
+
 /**
  * The next matching event; `TimeoutError` after `timeoutMs`, `AbortError`
  * when `signal` fires, `ShuttingDownError` when the engine closes first.
  */
 export function waitFor<S extends object>(bus: EventBus, pattern: EventPattern, options?: WaitForOptions): Promise<StoredEvent<S>> {
-  const { timeoutMs, signal } = checkOptions(options, ['timeoutMs', 'signal'], 'waitFor');
-  const limit = timeoutMs === undefined ? Infinity : checkTimeout(timeoutMs, { option: 'timeoutMs', what: 'waitFor option timeoutMs', min: 1, unlimited: true });
-  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidArgumentError('waitFor option signal must be an AbortSignal');
-  const abortSignal = signal as AbortSignal | undefined;
+  // A promise-returning call reports bad input as a rejection, so one `.catch` (or `await`) sees every failure.
+  let limit: number;
+  let abortSignal: AbortSignal | undefined;
+  try {
+    ({ limit, signal: abortSignal } = checkWaitForOptions(options));
+  } catch (error) {
+    return Promise.reject(error as Error);
+  }
   if (abortSignal?.aborted === true) return Promise.reject(new AbortError(`waitFor(${String(pattern)}): the signal was already aborted`));
   return new Promise((resolve, reject) => {
     let cancelTimeout = (): void => undefined;

@@ -87,3 +87,26 @@ describe('bad input at every entry point', () => {
     expect((error as Error).message).toMatch(message);
   });
 });
+
+describe('waitFor reports bad input as a rejected promise, never as a throw', () => {
+  let engine: AnyEngine;
+  beforeAll(async () => {
+    engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1 });
+  });
+  afterAll(() => engine.close());
+
+  it.each([
+    ['an empty pattern', () => engine.waitFor(''), /pattern cannot be empty/],
+    ['a negative timeoutMs', () => engine.waitFor('X', { timeoutMs: -1 }), /waitFor option timeoutMs must be an integer number of milliseconds from 1 .*, got -1/],
+    ['an unknown option', () => engine.waitFor('X', bad({ timeout: 5 })), /unknown waitFor option "timeout" \(did you mean "timeoutMs"\?\)/],
+    ['a signal that is not an AbortSignal', () => engine.waitFor('X', bad({ signal: 'stop' })), /waitFor option signal must be an AbortSignal/],
+    ['null as the options', () => engine.waitFor('X', bad(null)), /waitFor: options must be an object/],
+  ])('%s', async (_name, call, message) => {
+    let returned: Promise<unknown> | undefined;
+    expect(() => {
+      returned = call();
+    }).not.toThrow();
+    await expect(returned).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(returned).rejects.toThrow(message);
+  });
+});
