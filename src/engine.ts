@@ -217,14 +217,15 @@ export class Engine<D extends Domain<object, object> = Domain> {
    * Past `timeoutMs`, what is left rejects with `ShuttingDownError`.
    * Calling it again returns the same promise.
    */
-  close(options: CloseOptions = {}): Promise<void> {
-    if (this.#closing !== undefined) return this.#closing;
+  close(options?: CloseOptions): Promise<void> {
+    // Bad arguments are refused before anything else: they must not start (or join) a close.
     let timeoutMs: number;
     try {
       timeoutMs = checkCloseOptions(options);
     } catch (error) {
       return Promise.reject(error as Error);
     }
+    if (this.#closing !== undefined) return this.#closing;
     this.#closing = (async () => {
       let cancelTimeout = (): void => undefined;
       const timedOut = new Promise<'timeout'>((resolve) => {

@@ -114,8 +114,13 @@ export function checkHistoryRange(options: unknown, aggregateId: string): Histor
   return { from, to };
 }
 
+const CLOSE_OPTIONS: ReadonlyArray<keyof CloseOptions> = ['timeoutMs'];
+
 /** The time `close` gives accepted work, in ms (`Infinity`: no limit). */
-export function checkCloseOptions(options: CloseOptions): number {
-  const { timeoutMs } = options;
+export function checkCloseOptions(options: unknown): number {
+  if (options === undefined) return 30_000;
+  if (!isPlainObject(options)) throw new InvalidArgumentError(`close(): options must be an object, got ${describeValue(options)}`);
+  rejectUnknownKeys(options, CLOSE_OPTIONS, 'close option', InvalidArgumentError);
+  const { timeoutMs } = options as CloseOptions;
   return timeoutMs === undefined ? 30_000 : checkTimeout(timeoutMs, { option: 'timeoutMs', what: 'close(): timeoutMs', min: 0, unlimited: true });
 }

@@ -110,3 +110,29 @@ describe('waitFor reports bad input as a rejected promise, never as a throw', ()
     await expect(returned).rejects.toThrow(message);
   });
 });
+
+describe('close with bad arguments rejects and leaves the engine open', () => {
+  let engine: AnyEngine;
+  beforeAll(async () => {
+    engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1 });
+  });
+  afterAll(() => engine.close());
+
+  it.each([
+    ['null', null, /^close\(\): options must be an object, got null$/],
+    ['a string', 'x', /^close\(\): options must be an object, got "x"$/],
+    ['an array', [], /^close\(\): options must be an object, got \[\]$/],
+    ['an unknown option', { bogus: 1 }, /^unknown close option "bogus"$/],
+    ['a misspelt option', { timeout: 5 }, /^unknown close option "timeout" \(did you mean "timeoutMs"\?\)$/],
+    ['a fractional timeoutMs', { timeoutMs: 1.5 }, /^close\(\): timeoutMs must be an integer number of milliseconds .*, got 1\.5$/],
+    ['a string timeoutMs', { timeoutMs: '5' }, /^close\(\): timeoutMs must be an integer number of milliseconds .*, got "5"$/],
+  ])('%s', async (_name, options, message) => {
+    let returned: Promise<void> | undefined;
+    expect(() => {
+      returned = engine.close(bad(options));
+    }).not.toThrow();
+    await expect(returned).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(returned).rejects.toThrow(message);
+    expect((await engine.send('Increment', { id: 'open', by: 1 })).aggregateId).toBe('open');
+  });
+});
