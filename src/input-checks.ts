@@ -80,13 +80,18 @@ export function checkSendOptions(options: unknown, type: string): CheckedSendOpt
   }
   let checkedMetadata: JsonObject | undefined;
   if (metadata !== undefined) {
-    if (!isPlainObject(metadata)) throw new InvalidArgumentError(`${type}: metadata must be a plain JSON object`, { type });
+    let plain: boolean;
     try {
-      checkedMetadata = toJson(metadata, 'metadata') as JsonObject;
+      plain = isPlainObject(metadata);
+      if (plain) checkedMetadata = toJson(metadata, 'metadata') as JsonObject;
     } catch (thrown) {
-      if (!(thrown instanceof NotJsonError)) throw thrown;
-      throw new InvalidArgumentError(`${type}: ${thrown.message}; metadata must be JSON data`, { type, path: thrown.path });
+      if (thrown instanceof NotJsonError) {
+        throw new InvalidArgumentError(`${type}: ${thrown.message}; metadata must be JSON data`, { type, path: thrown.path });
+      }
+      // A proxy of the caller's threw before the walk could name a path.
+      throw new InvalidArgumentError(`${type}: reading the metadata threw: ${describeThrown(thrown).message}`, { type });
     }
+    if (!plain) throw new InvalidArgumentError(`${type}: metadata must be a plain JSON object`, { type });
   }
   return { commandId: commandId as string | undefined, metadata: checkedMetadata, signal: signal as AbortSignal | undefined };
 }

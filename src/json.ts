@@ -169,6 +169,14 @@ function walkJson(value: unknown, rootPath: string, mode: 'check' | 'copy' | 'fr
   const failTooDeep = (): never => {
     throw new NotJsonError(`${pathOf(trail.slice(0, DEPTH_PATH_KEYS))}…`, `nests objects and arrays more than ${MAX_JSON_DEPTH} levels deep (MAX_JSON_DEPTH)`);
   };
+  // A proxy's trap can throw while an object itself is inspected or its keys listed: a problem at the object's path.
+  const inspect = <T>(read: () => T): T => {
+    try {
+      return read();
+    } catch (thrown) {
+      return fail(`could not be read: ${describeThrown(thrown).message}`);
+    }
+  };
 
   function copy(current: unknown): JsonValue {
     switch (typeof current) {
@@ -185,10 +193,12 @@ function walkJson(value: unknown, rootPath: string, mode: 'check' | 'copy' | 'fr
         if (ancestors.has(current)) fail('refers back to an enclosing object (a cycle)');
         ancestors.add(current);
         let result: JsonValue;
-        if (Array.isArray(current)) {
-          const items: JsonValue[] = build ? new Array<JsonValue>(current.length) : EMPTY_ITEMS;
-          for (let i = 0; i < current.length; i++) {
-            const item: unknown = readMember(current, i, fail);
+        if (inspect(() => Array.isArray(current))) {
+          const array = current as unknown[];
+          const length = inspect(() => array.length);
+          const items: JsonValue[] = build ? new Array<JsonValue>(length) : EMPTY_ITEMS;
+          for (let i = 0; i < length; i++) {
+            const item: unknown = readMember(array, i, fail);
             if (item === undefined) fail('is undefined (or a hole), which JSON cannot carry', i);
             trail.push(i);
             const json = copy(item);
@@ -197,10 +207,10 @@ function walkJson(value: unknown, rootPath: string, mode: 'check' | 'copy' | 'fr
           }
           result = freeze ? Object.freeze(items) as JsonValue[] : items;
         } else {
-          const proto: unknown = Object.getPrototypeOf(current);
+          const proto: unknown = inspect(() => Object.getPrototypeOf(current));
           if (proto !== Object.prototype && proto !== null) fail(describeKind(current));
           const out: JsonObject = build ? {} : EMPTY_OBJECT;
-          for (const key of Object.keys(current)) {
+          for (const key of inspect(() => Object.keys(current))) {
             const field: unknown = readMember(current as Record<string, unknown>, key, fail);
             if (field === undefined) continue;
             // Assigning it would replace the copy's prototype, and JSON patches refuse it.
@@ -210,7 +220,7 @@ function walkJson(value: unknown, rootPath: string, mode: 'check' | 'copy' | 'fr
             trail.pop();
             if (build) out[key] = json;
           }
-          if (Object.getOwnPropertySymbols(current).length > 0) fail('has symbol keys, which JSON cannot carry');
+          if (inspect(() => Object.getOwnPropertySymbols(current)).length > 0) fail('has symbol keys, which JSON cannot carry');
           result = freeze ? Object.freeze(out) : out;
         }
         ancestors.delete(current);

@@ -21,6 +21,13 @@ function fingerprint(dataDir: string): Record<string, string> {
 
 type AnyEngine = Engine<typeof counterDomain>;
 const bad = <T>(value: unknown): T => value as T;
+/** An object whose keys cannot be listed: its `ownKeys` trap throws. */
+const hostileProxy = <T>(): T =>
+  new Proxy({}, {
+    ownKeys() {
+      throw new Error('proxy boom');
+    },
+  }) as T;
 
 const cases: Array<[string, (engine: AnyEngine) => unknown, RegExp]> = [
   ['preload("")', (e) => e.preload(''), /preload: aggregate ID must not be empty/],
@@ -42,6 +49,22 @@ const cases: Array<[string, (engine: AnyEngine) => unknown, RegExp]> = [
     (e) => e.send('Increment', { id: 'x', by: 1 }, bad({ metadata: { get at() { throw new Error('no clock'); } } })),
     /metadata\.at could not be read: no clock/,
   ],
+  [
+    'send with metadata whose key listing throws (a proxy)',
+    (e) => e.send('Increment', { id: 'x', by: 1 }, { metadata: hostileProxy() }),
+    /^Increment: metadata could not be read: proxy boom; metadata must be JSON data$/,
+  ],
+  [
+    'send with metadata nesting a proxy whose key listing throws',
+    (e) => e.send('Increment', { id: 'x', by: 1 }, { metadata: { trace: hostileProxy() } }),
+    /^Increment: metadata\.trace could not be read: proxy boom; metadata must be JSON data$/,
+  ],
+  [
+    'send with metadata whose prototype cannot be read (a proxy)',
+    (e) => e.send('Increment', { id: 'x', by: 1 }, { metadata: new Proxy({}, { getPrototypeOf() { throw new Error('no proto'); } }) }),
+    /^Increment: reading the metadata threw: no proto$/,
+  ],
+  ['send with a payload whose key listing throws (a proxy)', (e) => e.send('Increment', hostileProxy()), /^Increment: payload could not be read: proxy boom; payloads must be JSON data$/],
   ['send with null as the payload', (e) => e.send('Increment', bad(null)), /Increment: the payload must be a plain object, got null/],
   ['send with an array as the payload', (e) => e.send('Increment', bad([{ id: 'x', by: 1 }])), /Increment: the payload must be a plain object, got an array/],
   ['send with a Map as the payload', (e) => e.send('Increment', bad(new Map([['id', 'x']]))), /Increment: the payload must be a plain object, got an instance of a class/],
