@@ -19,6 +19,7 @@ import { OpenBatches, type OpResult, type QueuedOp } from './open-batches.js';
 import { outcomeAt } from './outcome-wire.js';
 import { PendingForget, erase, hasRunnable, takeBatch } from './pending-forget.js';
 import type { ShardConfig, ShardRequest } from './protocol.js';
+import { RoomWaiters } from './room-waiters.js';
 import { ShardMetrics } from './shard-metrics.js';
 import { ShardWorker, type BatchReply, type ShardNotice } from './shard-worker.js';
 
@@ -44,7 +45,7 @@ export class ShardHandle {
   #closed = false;
   #nextBatchId = 1;
   readonly #openBatches: OpenBatches;
-  #roomWaiters: Array<() => void> = [];
+  readonly #roomWaiters = new RoomWaiters();
   #idleWaiters: Array<() => void> = [];
   #forget: PendingForget | undefined;
 
@@ -98,8 +99,7 @@ export class ShardHandle {
           queueDepth: this.#options.queueDepth,
         });
       }
-      await new Promise<void>((resolve) => this.#roomWaiters.push(resolve));
-      if (signal?.aborted) throw new AbortError('aborted while waiting for queue room; not executed', { executed: false });
+      await this.#roomWaiters.wait(signal);
     }
     return this.#admit(op, signal);
   }
@@ -283,9 +283,7 @@ export class ShardHandle {
   }
 
   #wakeRoomWaiters(): void {
-    const room = this.#options.queueDepth - this.#queue.length;
-    if (room <= 0 || this.#roomWaiters.length === 0) return;
-    for (const wake of this.#roomWaiters.splice(0, room)) wake();
+    this.#roomWaiters.wake(this.#options.queueDepth - this.#queue.length);
   }
 
   #isIdle(): boolean {

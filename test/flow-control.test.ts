@@ -74,6 +74,30 @@ describe('cancellation', () => {
     }
   });
 
+  it("with onFull: 'wait', rejects at once when aborted while waiting for queue room, and gives the room to the next waiter", async () => {
+    const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1, queueDepth: 1, onFull: 'wait' });
+    try {
+      const busy = engine.send('Spin', { id: 'busy', ms: 600 });
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      const queued = engine.send('Increment', { id: 'queued', by: 1 });
+      const controller = new AbortController();
+      const cancelled = engine.send('Increment', { id: 'cancelled', by: 1 }, { signal: controller.signal });
+      const next = engine.send('Increment', { id: 'next', by: 1 });
+      const abortedAt = performance.now();
+      controller.abort();
+      await expect(cancelled).rejects.toBeInstanceOf(AbortError);
+      await expect(cancelled).rejects.toMatchObject({ code: 'ABORTED', executed: false });
+      // Well before the spin ends and the queue has room.
+      expect(performance.now() - abortedAt).toBeLessThan(300);
+      await busy;
+      expect((await queued).version).toBe(1);
+      expect((await next).version).toBe(1);
+      expect(await engine.exists('cancelled')).toBe(false);
+    } finally {
+      await engine.close();
+    }
+  });
+
   it("reports executed 'unknown' when aborted after dispatch; re-sending with the commandId tells the outcome", async () => {
     const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1 });
     try {
