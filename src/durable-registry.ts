@@ -7,6 +7,7 @@ import { describeValue } from './describe-value.js';
 import { InvalidArgumentError, isAsynxError } from './errors.js';
 import { checkSubscribeArguments, type EventBus, type SubscribeOptions } from './event-bus.js';
 import { compilePattern, type EventPattern } from './event-pattern.js';
+import { checkWellFormed } from './input-checks.js';
 import { DurableSubscription, type DurableIO, type DurableStart } from './durable-subscription.js';
 import type { EventHandler, Fallback } from './subscription.js';
 
@@ -46,6 +47,7 @@ export class DurableRegistry {
     if (typeof name !== 'string' || name.length === 0 || name.length > 200) {
       throw new InvalidArgumentError('subscribe option durable must be a subscription name of 1 to 200 characters');
     }
+    checkWellFormed(name, 'subscribe option durable');
     if (from !== 'beginning' && from !== 'now') {
       throw new InvalidArgumentError(`subscribe option from must be 'beginning' or 'now', got ${describeValue(from)}`);
     }

@@ -14,6 +14,24 @@ export const MAX_AGGREGATE_ID_LENGTH = 1024;
 /** Longest accepted `commandId`. */
 export const MAX_COMMAND_ID_LENGTH = 256;
 
+/** `String.prototype.isWellFormed` (Node 20), which the ES2023 lib this project compiles against does not declare. */
+type MaybeWellFormed = string & { isWellFormed(): boolean };
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+/**
+ * Refuses a string with a lone UTF-16 surrogate. SQLite keeps TEXT columns as
+ * UTF-8, which cannot encode one: it would be stored as U+FFFD, so the ID read
+ * back (history, idempotent re-sends, the unique index) would differ from the
+ * one given. (Inside JSON text it is escaped and survives.)
+ */
+export function checkWellFormed(text: string, what: string): void {
+  // Native, and constant time for strings V8 keeps as one byte per character: cheap on every send.
+  if ((text as MaybeWellFormed).isWellFormed()) return;
+  const index = LONE_SURROGATE.exec(text)!.index;
+  const unit = `\\u${text.charCodeAt(index).toString(16)}`;
+  throw new InvalidArgumentError(`${what} has a lone UTF-16 surrogate ${unit} at index ${index}; IDs must be well-formed Unicode`, { field: what, index });
+}
+
 export function checkAggregateId(id: unknown, where: string): string {
   if (typeof id !== 'string') {
     throw new InvalidArgumentError(`${where}: aggregate ID must be a string, got ${id === null ? 'null' : typeof id}`, { where });
@@ -24,6 +42,7 @@ export function checkAggregateId(id: unknown, where: string): string {
       where,
     });
   }
+  checkWellFormed(id, `${where}: aggregate ID`);
   return id;
 }
 
@@ -75,6 +94,7 @@ export function checkSendOptions(options: unknown, type: string): CheckedSendOpt
   if (commandId !== undefined && (typeof commandId !== 'string' || commandId.length === 0 || commandId.length > MAX_COMMAND_ID_LENGTH)) {
     throw new InvalidArgumentError(`${type}: commandId must be a non-empty string of at most ${MAX_COMMAND_ID_LENGTH} characters`, { type });
   }
+  if (commandId !== undefined) checkWellFormed(commandId, `${type}: commandId`);
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new InvalidArgumentError(`${type}: signal must be an AbortSignal`, { type });
   }

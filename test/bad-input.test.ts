@@ -65,6 +65,26 @@ const cases: Array<[string, (engine: AnyEngine) => unknown, RegExp]> = [
     /^Increment: reading the metadata threw: no proto$/,
   ],
   ['send with a payload whose key listing throws (a proxy)', (e) => e.send('Increment', hostileProxy()), /^Increment: payload could not be read: proxy boom; payloads must be JSON data$/],
+  ['get with a lone high surrogate in the ID', (e) => e.get('\uD800'), /^get: aggregate ID has a lone UTF-16 surrogate \\ud800 at index 0; IDs must be well-formed Unicode$/],
+  ['exists with a lone low surrogate in the ID', (e) => e.exists('ab\uDC00'), /^exists: aggregate ID has a lone UTF-16 surrogate \\udc00 at index 2;/],
+  ['preload with a reversed surrogate pair', (e) => e.preload('x\uDE00\uD83D'), /^preload: aggregate ID has a lone UTF-16 surrogate \\ude00 at index 1;/],
+  ['history with a lone surrogate in the ID', (e) => e.history('h\uD83D'), /^history: aggregate ID has a lone UTF-16 surrogate \\ud83d at index 1;/],
+  ['forget with a lone surrogate in the ID', (e) => e.forget('\uDFFF'), /^forget: aggregate ID has a lone UTF-16 surrogate \\udfff at index 0;/],
+  [
+    'send whose aggregateId(payload) returns a lone surrogate',
+    (e) => e.send('Increment', { id: 'ok-😀-\uD83D', by: 1 }),
+    /^Increment: aggregateId\(payload\): aggregate ID has a lone UTF-16 surrogate \\ud83d at index 6;/,
+  ],
+  [
+    'send with a lone surrogate in the commandId',
+    (e) => e.send('Increment', { id: 'x', by: 1 }, { commandId: 'cmd-\uDC00' }),
+    /^Increment: commandId has a lone UTF-16 surrogate \\udc00 at index 4; IDs must be well-formed Unicode$/,
+  ],
+  [
+    'a durable subscription named with a lone surrogate',
+    (e) => e.subscribe('X', () => undefined, { durable: 'read-model-\uD800' }),
+    /^subscribe option durable has a lone UTF-16 surrogate \\ud800 at index 11; IDs must be well-formed Unicode$/,
+  ],
   ['send with null as the payload', (e) => e.send('Increment', bad(null)), /Increment: the payload must be a plain object, got null/],
   ['send with an array as the payload', (e) => e.send('Increment', bad([{ id: 'x', by: 1 }])), /Increment: the payload must be a plain object, got an array/],
   ['send with a Map as the payload', (e) => e.send('Increment', bad(new Map([['id', 'x']]))), /Increment: the payload must be a plain object, got an instance of a class/],
@@ -157,5 +177,23 @@ describe('close with bad arguments rejects and leaves the engine open', () => {
     await expect(returned).rejects.toBeInstanceOf(InvalidArgumentError);
     await expect(returned).rejects.toThrow(message);
     expect((await engine.send('Increment', { id: 'open', by: 1 })).aggregateId).toBe('open');
+  });
+});
+
+describe('IDs with surrogate pairs (well-formed Unicode)', () => {
+  it('are stored and read back unchanged', async () => {
+    const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 2 });
+    try {
+      const id = 'order-😀-𝄞';
+      await engine.send('Increment', { id, by: 1 }, { commandId: 'cmd-😀' });
+      const again = await engine.send('Increment', { id, by: 1 }, { commandId: 'cmd-😀' });
+      expect(again.version).toBe(1);
+      expect(await engine.get(id)).toMatchObject({ id, count: 1 });
+      const history: string[] = [];
+      for await (const event of engine.history(id)) history.push(event.aggregateId);
+      expect(history).toEqual([id]);
+    } finally {
+      await engine.close();
+    }
   });
 });
