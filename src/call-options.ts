@@ -18,6 +18,10 @@ export interface HistoryOptions {
 }
 
 export interface CloseOptions {
-  /** How long to wait for accepted work to finish before rejecting the rest with `ShuttingDownError`. @default 30000 */
+  /**
+   * How long to wait for accepted work to finish before rejecting the rest with `ShuttingDownError`:
+   * whole milliseconds up to 2147483647, or `Infinity` for no limit.
+   * @default 30000
+   */
   readonly timeoutMs?: number;
 }

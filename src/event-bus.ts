@@ -18,7 +18,11 @@ import { Subscription, type EventHandler, type Fallback, type HandledQuery, type
 export interface SubscribeOptions<S extends object = JsonObject> {
   /** Name used in error reports and stats. @default the pattern as text */
   readonly name?: string;
-  /** Longest a handler may run per event before its signal fires and it counts as failed. @default no limit */
+  /**
+   * Longest a handler may run per event before its signal fires and it counts as failed:
+   * whole milliseconds up to 2147483647, or `Infinity`.
+   * @default no limit
+   */
   readonly timeoutMs?: number;
   /** Called after the handler throws, rejects or times out, before the engine's `onHandlerError`. */
   readonly fallback?: Fallback<S>;

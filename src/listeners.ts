@@ -18,7 +18,7 @@ export interface ListenOptions {
 }
 
 export interface WaitForOptions {
-  /** Reject with `TimeoutError` after this long. @default no limit */
+  /** Reject with `TimeoutError` after this long: whole milliseconds up to 2147483647, or `Infinity`. @default no limit */
   readonly timeoutMs?: number;
   /** Reject with `AbortError` when it fires. */
   readonly signal?: AbortSignal;

@@ -80,7 +80,11 @@ export interface EngineOptions<D extends Domain<object, object>> {
    * @default 30000
    */
   readonly batchTimeoutMs?: number;
-  /** V8 heap limits for each shard worker; a worker that exceeds them is restarted. @default Node's defaults */
+  /**
+   * V8 heap limits for each shard worker (Node's `ResourceLimits` keys, each a positive number of MB);
+   * a worker that exceeds them is restarted.
+   * @default Node's defaults
+   */
   readonly workerResourceLimits?: ResourceLimits;
   /**
    * A pino-compatible logger (`info`, `warn`, `error` taking `(fields, message)`):
