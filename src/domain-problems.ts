@@ -44,6 +44,10 @@ export function domainProblems(domain: Domain<object, object>): string[] {
     const d = definition as Record<string, unknown>;
     if (typeof d.event !== 'string' || d.event.length === 0) problems.push(`commands.${name}.event must be a non-empty event name`);
     else if (d.event.startsWith('asynx.')) problems.push(`commands.${name}.event: names starting with "asynx." are reserved`);
+    // Stored in a TEXT column, which would turn a lone surrogate into U+FFFD.
+    else if (!(d.event as string & { isWellFormed(): boolean }).isWellFormed()) {
+      problems.push(`commands.${name}.event has a lone UTF-16 surrogate; event names must be well-formed Unicode`);
+    }
     if (typeof d.aggregateId !== 'function') problems.push(`commands.${name}.aggregateId must be a function (payload) => string`);
     if (typeof d.emit !== 'function') problems.push(`commands.${name}.emit must be a function (current, payload) => next state`);
     if (d.validate !== undefined && typeof d.validate !== 'function') problems.push(`commands.${name}.validate must be a function`);

@@ -222,6 +222,7 @@ describe('defineDomain refuses a malformed definition at once', () => {
     ['no commands', { ...valid, commands: {} }, /commands must define at least one command/],
     ['upcasters that are not an object', { ...valid, schemaVersion: 2, upcasters: 5 }, /upcasters must be an object of functions/],
     ['an upcaster from a version the domain has not passed', { ...valid, upcasters: { 1: () => [] } }, /upcasters\[1\]: keys are the schema versions upgraded from, 1\.\.0/],
+    ['an event name with a lone surrogate', { ...valid, commands: { Touch: { ...command, event: 'Touched\ud800' } } }, /commands\.Touch\.event has a lone UTF-16 surrogate/],
     ['a snapshot flag that is not a boolean', { ...valid, commands: { Touch: { ...command, snapshot: 'yes' } } }, /commands\.Touch\.snapshot must be a boolean/],
   ])('%s', (_case, spec, message) => {
     expect(define(spec)).toThrow(ConfigError);
