@@ -89,16 +89,39 @@ class BatchSizeHistogram extends Histogram<'shard'> {
 }
 
 /**
+ * Whether `value` has the registry methods `registerMetrics` calls; checked
+ * by shape, because a registry may come from another copy of prom-client.
+ */
+function isRegistry(value: unknown): value is Registry<RegistryContentType> {
+  if (typeof value !== 'object' || value === null) return false;
+  const candidate = value as Record<string, unknown>;
+  return ['getSingleMetric', 'registerMetric', 'removeSingleMetric'].every((method) => typeof candidate[method] === 'function');
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value !== 'object') return `${typeof value} ${String(value)}`;
+  return Array.isArray(value) ? 'an array' : `an object without getSingleMetric/registerMetric/removeSingleMetric methods`;
+}
+
+/**
  * Registers collect-on-scrape metrics for `engine` (see the README's
  * "Metrics" section for the list). `stats()` is read once per scrape.
- * Throws if a metric of the same name is already registered: give a second
- * engine its own registry or prefix.
+ * Throws `InvalidArgumentError` if a metric of the same name is already
+ * registered (give a second engine its own registry or prefix) or an
+ * option is not of its type.
  */
 export function registerMetrics(engine: StatsSource, options: MetricsOptions = {}): EngineMetrics {
+  if (typeof engine?.stats !== 'function') throw new InvalidArgumentError('registerMetrics(engine): engine must have a stats() method');
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidArgumentError(`registerMetrics(engine, options): options must be an object, got ${options === null ? 'null' : typeof options}`);
+  }
   const registry: Registry<RegistryContentType> = options.registry ?? globalRegistry;
   const prefix = options.prefix ?? 'asynx_';
-  if (typeof engine?.stats !== 'function') throw new InvalidArgumentError('registerMetrics(engine): engine must have a stats() method');
-  if (!/^([A-Za-z_:][A-Za-z0-9_:]*)?$/.test(prefix)) throw new InvalidArgumentError(`registerMetrics(): prefix ${JSON.stringify(prefix)} is not a valid start of a metric name`);
+  if (!isRegistry(registry)) {
+    throw new InvalidArgumentError(`registerMetrics(): registry must be a prom-client Registry, got ${describeValue(registry)}`);
+  }
+  if (typeof prefix !== 'string' || !/^([A-Za-z_:][A-Za-z0-9_:]*)?$/.test(prefix)) throw new InvalidArgumentError(`registerMetrics(): prefix ${JSON.stringify(prefix)} is not a valid start of a metric name`);
 
   // One stats() per scrape: the registry collects every metric in the same turn of the event loop.
   let cached: EngineStats | undefined;
@@ -115,7 +138,7 @@ export function registerMetrics(engine: StatsSource, options: MetricsOptions = {
   const names = [...METRIC_DEFINITIONS.map((d) => `${prefix}${d.name}`), `${prefix}batch_size`];
   const taken = names.filter((name) => registry.getSingleMetric(name) !== undefined);
   if (taken.length > 0) {
-    throw new Error(`registerMetrics(): ${taken.join(', ')} ${taken.length === 1 ? 'is' : 'are'} already registered; use another registry or prefix for a second engine`);
+    throw new InvalidArgumentError(`registerMetrics(): ${taken.join(', ')} ${taken.length === 1 ? 'is' : 'are'} already registered; use another registry or prefix for a second engine`);
   }
 
   const metrics = METRIC_DEFINITIONS.map((d) => {

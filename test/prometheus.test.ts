@@ -225,6 +225,24 @@ describe('registerMetrics options', () => {
     expect(() => registerMetrics(null as never, { registry })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('must have a stats() method') }));
   });
 
+  it('refuses a second registration on the same registry and a registry that is not one with InvalidArgumentError', () => {
+    const registry = new Registry();
+    const source = { stats: () => fakeStats(0) };
+    registerMetrics(source, { registry });
+    expect(() => registerMetrics(source, { registry })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/^registerMetrics\(\): asynx_shards, .* are already registered/) }),
+    );
+    expect(() => registerMetrics(source, { registry })).toThrow(InvalidArgumentError);
+    for (const bad of [5, {}, 'registry']) {
+      expect(() => registerMetrics(source, { registry: bad as never })).toThrow(
+        expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('registerMetrics(): registry must be a prom-client Registry, got') }),
+      );
+    }
+    expect(() => registerMetrics(source, { registry: 5 as never })).toThrow('registry must be a prom-client Registry, got number 5');
+    expect(() => registerMetrics(source, 5 as never)).toThrow(InvalidArgumentError);
+    expect(() => registerMetrics(source, { registry, prefix: 3 as never })).toThrow(InvalidArgumentError);
+  });
+
   it('in OpenMetrics format, counters keep a single _total suffix', async () => {
     const registry = new Registry<OpenMetricsContentType>();
     registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
