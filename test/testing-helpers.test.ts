@@ -94,19 +94,25 @@ describe('given', () => {
     ]);
   });
 
-  it('throws at once when an earlier command is rejected, naming it', () => {
-    expect(() => given(orderDomain, [['CreateOrder', create], ['ShipOrder', { id: 'ORD-1' }]])).toThrow(
+  it('throws InvalidArgumentError at once when an earlier command is rejected, naming it', () => {
+    const error = thrownBy(() => given(orderDomain, [['CreateOrder', create], ['ShipOrder', { id: 'ORD-1' }]]));
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect(error.message).toBe(
       'given(): command #2 (ShipOrder {"id":"ORD-1"}) was rejected: ValidationError [VALIDATION_FAILED] cannot ship order ORD-1: it is Pending, not Confirmed',
     );
+    expect(error).toMatchObject({ code: 'INVALID_ARGUMENT', details: { command: 2, type: 'ShipOrder', causeCode: 'VALIDATION_FAILED' } });
+    expect(() => given(orderDomain, [['Nope' as 'CreateOrder', create]])).toThrow(InvalidArgumentError);
   });
 
-  it('refuses earlier commands for different aggregates, and a command under test for another one', () => {
-    expect(() => given(orderDomain, [['CreateOrder', create], ['CreateOrder', { ...create, id: 'ORD-2' }]])).toThrow(
-      'given(): command #2 (CreateOrder) targets ORD-2, but the commands before it targeted ORD-1',
-    );
-    expect(() => given(orderDomain, [['CreateOrder', create]]).when('ConfirmOrder', { id: 'ORD-2' })).toThrow(
-      'the command targets ORD-2, but the given commands built ORD-1',
-    );
+  it('refuses earlier commands for different aggregates, and a command under test for another one, with InvalidArgumentError', () => {
+    const mixed = thrownBy(() => given(orderDomain, [['CreateOrder', create], ['CreateOrder', { ...create, id: 'ORD-2' }]]));
+    expect(mixed).toBeInstanceOf(InvalidArgumentError);
+    expect(mixed.message).toBe('given(): command #2 (CreateOrder) targets ORD-2, but the commands before it targeted ORD-1');
+    expect(mixed).toMatchObject({ code: 'INVALID_ARGUMENT', details: { command: 2, type: 'CreateOrder', aggregateId: 'ORD-2', givenAggregateId: 'ORD-1' } });
+    const other = thrownBy(() => given(orderDomain, [['CreateOrder', create]]).when('ConfirmOrder', { id: 'ORD-2' }));
+    expect(other).toBeInstanceOf(InvalidArgumentError);
+    expect(other.message).toBe('given CreateOrder, when ConfirmOrder {"id":"ORD-2"}: the command targets ORD-2, but the given commands built ORD-1');
+    expect(other).toMatchObject({ code: 'INVALID_ARGUMENT', details: { type: 'ConfirmOrder', aggregateId: 'ORD-2', givenAggregateId: 'ORD-1' } });
   });
 
   it('refuses what is not a domain, a state or a command list', () => {

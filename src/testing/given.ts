@@ -6,6 +6,10 @@
  * patch), and `then` checks the outcome, including that the stored patch
  * replays to the emitted state. Failures throw a `DomainAssertionError`
  * with a readable message, so the helpers work under any test runner.
+ * Misuse of the helpers (a history whose commands are rejected or target
+ * different aggregates, a command under test for another aggregate, an
+ * argument of the wrong kind) throws `InvalidArgumentError` instead: it is
+ * the test that is wrong, not the domain.
  */
 import type { CommandName, Domain, PayloadOf, StateOf } from '../domain.js';
 import { assertDomain } from '../domain-check.js';
@@ -203,7 +207,11 @@ export class Given<D extends Domain<object, object>> {
     const built = this.#aggregateId;
     const outcome = execute(this.#domain, this.#current, type, payload, (aggregateId) => {
       if (built !== undefined && aggregateId !== built) {
-        throw new Error(`${context}: the command targets ${aggregateId}, but the given commands built ${built}`);
+        throw new InvalidArgumentError(`${context}: the command targets ${aggregateId}, but the given commands built ${built}`, {
+          type: String(type),
+          aggregateId,
+          givenAggregateId: built,
+        });
       }
     });
     return new When<D>(outcome, context);
@@ -229,13 +237,26 @@ function replayGiven(domain: Domain<object, object>, commands: readonly unknown[
     const [type, payload] = entry as [string, unknown];
     const outcome = execute(domain, current, type, payload, (target) => {
       if (aggregateId !== undefined && target !== aggregateId) {
-        throw new Error(`${where} (${type}) targets ${target}, but the commands before it targeted ${aggregateId}`);
+        throw new InvalidArgumentError(`${where} (${type}) targets ${target}, but the commands before it targeted ${aggregateId}`, {
+          command: i + 1,
+          type,
+          aggregateId: target,
+          givenAggregateId: aggregateId,
+        });
       }
     });
-    if (!outcome.ok) throw new Error(`${where} (${type} ${renderPayload(payload)}) was rejected: ${describeError(outcome.error)}`);
+    if (!outcome.ok) {
+      throw new InvalidArgumentError(`${where} (${type} ${renderPayload(payload)}) was rejected: ${describeError(outcome.error)}`, {
+        command: i + 1,
+        type,
+        causeCode: outcome.error.code,
+        cause: outcome.error.message,
+      });
+    }
     const { event } = outcome;
     const problem = replayProblem(event);
-    if (problem !== undefined) throw new Error(`${where} (${type}): ${problem}`);
+    // The domain, not the history, is at fault here: the same check `then` makes on the command under test.
+    if (problem !== undefined) throw new DomainAssertionError(`${where} (${type} on ${event.aggregateId}): ${problem}`, event.state, event.patch);
     aggregateId = event.aggregateId;
     current = { state: event.state, version: event.version };
   });
