@@ -9,6 +9,7 @@ import type { Domain } from './domain.js';
 import { describeValue } from './describe-value.js';
 import { ConfigError, InvalidArgumentError } from './errors.js';
 import type { StoredEvent } from './event.js';
+import { guardHook, guardLogger, hookFailureReporter } from './hook-guards.js';
 import { isPlainObject } from './json.js';
 import { isLogger, silentLogger, type Logger } from './logger.js';
 import type { SynchronousMode } from './protocol.js';
@@ -89,15 +90,21 @@ export interface EngineOptions<D extends Domain<object, object>> {
   /**
    * A pino-compatible logger (`info`, `warn`, `error` taking `(fields, message)`):
    * engine start and close, shard crashes and restarts, handler failures.
-   * Calls stay on the main thread. @default no logging
+   * Calls stay on the main thread; a method that throws is reported on
+   * stderr and ignored. @default no logging
    */
   readonly logger?: Logger;
   /**
    * Called when a subscriber's handler throws, rejects or times out, after its fallback.
+   * If it throws or rejects, that is logged to `logger` (or stderr) and delivery goes on.
    * @default logs the error to `logger`, or prints it to stderr when there is no logger
    */
   readonly onHandlerError?: (error: unknown, event: StoredEvent, subscription: string) => void;
-  /** Called when a snapshot cannot be read and the aggregate is replayed instead. @default logs a warning to `logger`, or prints it to stderr */
+  /**
+   * Called when a snapshot cannot be read and the aggregate is replayed instead.
+   * If it throws or rejects, that is logged to `logger` (or stderr) and the read goes on.
+   * @default logs a warning to `logger`, or prints it to stderr
+   */
   readonly onSnapshotCorrupt?: (report: SnapshotCorruptReport) => void;
 }
 
@@ -227,12 +234,14 @@ export function resolveOptions(raw: unknown): ResolvedOptions {
   if (typeof dataDir !== 'string' || dataDir.length === 0) {
     throw new ConfigError(`option dataDir must be a directory path or ':memory:', got ${describeValue(dataDir)}`, { option: 'dataDir' });
   }
-  const logger = options.logger;
-  if (logger !== undefined && !isLogger(logger)) {
-    throw new ConfigError(`option logger must have info, warn and error methods (a pino-compatible logger), got ${describeValue(logger)}`, {
+  const given = options.logger;
+  if (given !== undefined && !isLogger(given)) {
+    throw new ConfigError(`option logger must have info, warn and error methods (a pino-compatible logger), got ${describeValue(given)}`, {
       option: 'logger',
     });
   }
+  const logger = given === undefined ? undefined : guardLogger(given);
+  const reportHookFailure = hookFailureReporter(logger);
   return {
     dataDir: dataDir === ':memory:' ? dataDir : resolve(dataDir),
     shards: integerOption(options, 'shards', availableParallelism(), 1, 256),
@@ -248,15 +257,28 @@ export function resolveOptions(raw: unknown): ResolvedOptions {
     batchTimeoutMs: timeoutOption(options, 'batchTimeoutMs', 30_000, 86_400_000),
     workerResourceLimits: resourceLimitsOption(options.workerResourceLimits),
     logger: logger ?? silentLogger,
-    onHandlerError: functionOption(options, 'onHandlerError', (error: unknown, event: StoredEvent, subscription: string) => {
-      const message = `handler of subscription ${subscription} failed on ${event.name} v${event.version} of ${event.aggregateId}`;
-      if (logger === undefined) console.error(`asynx: ${message}:`, error);
-      else logger.error({ err: error, subscription, event: event.name, aggregateId: event.aggregateId, version: event.version }, message);
-    }),
-    onSnapshotCorrupt: functionOption(options, 'onSnapshotCorrupt', (report: SnapshotCorruptReport) => {
-      const message = `snapshot of ${report.aggregateId} (v${report.version}, shard ${report.shard}) is unreadable, replaying instead: ${report.reason}`;
-      if (logger === undefined) console.warn(`asynx: ${message}`);
-      else logger.warn({ ...report }, message);
-    }),
+    onHandlerError: guardHook(
+      'onHandlerError',
+      functionOption(options, 'onHandlerError', (error: unknown, event: StoredEvent, subscription: string) => {
+        const message = `handler of subscription ${subscription} failed on ${event.name} v${event.version} of ${event.aggregateId}`;
+        if (logger === undefined) console.error(`asynx: ${message}:`, error);
+        else logger.error({ err: error, subscription, event: event.name, aggregateId: event.aggregateId, version: event.version }, message);
+      }),
+      (_error, event, subscription) => ({
+        about: `the failure of subscription ${subscription} on ${event.name} v${event.version} of ${event.aggregateId}`,
+        fields: { subscription, event: event.name, aggregateId: event.aggregateId, version: event.version },
+      }),
+      reportHookFailure,
+    ),
+    onSnapshotCorrupt: guardHook(
+      'onSnapshotCorrupt',
+      functionOption(options, 'onSnapshotCorrupt', (report: SnapshotCorruptReport) => {
+        const message = `snapshot of ${report.aggregateId} (v${report.version}, shard ${report.shard}) is unreadable, replaying instead: ${report.reason}`;
+        if (logger === undefined) console.warn(`asynx: ${message}`);
+        else logger.warn({ ...report }, message);
+      }),
+      (report) => ({ about: `the unreadable snapshot of ${report.aggregateId} (v${report.version}, shard ${report.shard})`, fields: { ...report } }),
+      reportHookFailure,
+    ),
   };
 }
