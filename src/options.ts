@@ -13,6 +13,7 @@ import { guardHook, guardLogger, hookFailureReporter } from './hook-guards.js';
 import { isPlainObject } from './json.js';
 import { isLogger, silentLogger, type Logger } from './logger.js';
 import type { SynchronousMode } from './protocol.js';
+import { MAX_SHARDS } from './router.js';
 import { checkTimeout } from './timeouts.js';
 
 /** Reported when a snapshot row cannot be parsed; the aggregate is replayed in full instead. */
@@ -244,7 +245,7 @@ export function resolveOptions(raw: unknown): ResolvedOptions {
   const reportHookFailure = hookFailureReporter(logger);
   return {
     dataDir: dataDir === ':memory:' ? dataDir : resolve(dataDir),
-    shards: integerOption(options, 'shards', availableParallelism(), 1, 256),
+    shards: integerOption(options, 'shards', availableParallelism(), 1, MAX_SHARDS),
     synchronous: choiceOption(options, 'synchronous', ['full', 'normal'], 'full'),
     queueDepth: integerOption(options, 'queueDepth', 10_000, 1, 10_000_000),
     onFull: choiceOption(options, 'onFull', ['reject', 'wait'], 'reject'),

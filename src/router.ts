@@ -11,6 +11,9 @@
  */
 export const HASH_SCHEME = 'fnv1a32-utf16+fmix32';
 
+/** The most shards an engine runs (and a data directory's manifest may name): one worker thread each. */
+export const MAX_SHARDS = 256;
+
 export function hashAggregateId(id: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < id.length; i++) {

@@ -28,7 +28,8 @@ interface Result {
 
 async function asynx(...args: string[]): Promise<Result> {
   try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, [cli, ...args]);
+    // A command that hangs is killed, so it fails its test instead of outliving the run.
+    const { stdout, stderr } = await execFileAsync(process.execPath, [cli, ...args], { timeout: 20_000 });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
@@ -256,6 +257,29 @@ describe('errors: one line on stderr, exit code 1', () => {
     expect(result.stderr).toBe(`asynx: ${join(damaged, 'asynx.json')} is not valid JSON; the data directory's manifest is damaged\n`);
     writeFileSync(join(damaged, 'asynx.json'), '{ "aggregate": "Order" }');
     expect((await asynx('inspect', damaged)).stderr).toBe(`asynx: ${join(damaged, 'asynx.json')} is malformed: it needs aggregate, shards and hashScheme\n`);
+  });
+
+  it('a manifest whose shard count is outside 1–256 or whose fields have the wrong type, with or without an aggregate ID', async () => {
+    const damaged = tempDir();
+    const manifest = { format: 1, aggregate: 'Order', shards: 2, hashScheme: 'fnv1a32-utf16+fmix32', createdAt: '2024-01-01T00:00:00.000Z' };
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ shards: 1e9 }, 'shards must be an integer from 1 to 256, got 1000000000'],
+      [{ shards: 257 }, 'shards must be an integer from 1 to 256, got 257'],
+      [{ shards: 0 }, 'shards must be an integer from 1 to 256, got 0'],
+      [{ shards: 2.5 }, 'shards must be an integer from 1 to 256, got 2.5'],
+      [{ shards: '2' }, 'shards must be an integer from 1 to 256, got "2"'],
+      [{ aggregate: '' }, 'aggregate must be a non-empty string, got ""'],
+      [{ hashScheme: 7, format: 'one' }, 'hashScheme must be a non-empty string, got 7; format must be an integer from 1, got "one"'],
+      [{ createdAt: 0 }, 'createdAt must be a string, got 0'],
+    ];
+    for (const [change, problem] of cases) {
+      writeFileSync(join(damaged, 'asynx.json'), JSON.stringify({ ...manifest, ...change }));
+      const expected = { code: 1, stdout: '', stderr: `asynx: ${join(damaged, 'asynx.json')} is malformed: ${problem}\n` };
+      expect(await asynx('inspect', damaged)).toEqual(expected);
+      expect(await asynx('inspect', damaged, 'ORD-1')).toEqual(expected);
+    }
+    writeFileSync(join(damaged, 'asynx.json'), '[2]');
+    expect((await asynx('inspect', damaged)).stderr).toBe(`asynx: ${join(damaged, 'asynx.json')} is malformed: it must be a JSON object, got an array\n`);
   });
 
   it('an aggregate with no events', async () => {

@@ -15,6 +15,7 @@ import type { PatchOperation } from '../domain.js';
 import { describeThrown } from '../errors.js';
 import type { JsonObject } from '../json.js';
 import { HASH_SCHEME, shardFor } from '../router.js';
+import { manifestProblems } from './manifest-problems.js';
 import { applyInPlace, mutableCopy } from '../shard/patching.js';
 import type { EventRow } from '../shard/shard-store.js';
 
@@ -113,10 +114,8 @@ export function openDataDir(dataDir: string): { dir: string; manifest: Manifest 
     throw new CliError(describeThrown(thrown).message);
   }
   if (manifest === undefined) throw new CliError(`${dataDir} is not an asynx data directory (it has no asynx.json)`);
-  const { shards, aggregate, hashScheme } = manifest as Partial<Manifest>;
-  if (!Number.isInteger(shards) || (shards as number) < 1 || typeof aggregate !== 'string' || typeof hashScheme !== 'string') {
-    throw new CliError(`${join(dataDir, 'asynx.json')} is malformed: it needs aggregate, shards and hashScheme`);
-  }
+  const problems = manifestProblems(manifest);
+  if (problems !== undefined) throw new CliError(`${join(dataDir, 'asynx.json')} is malformed: ${problems}`);
   return { dir, manifest };
 }
 
