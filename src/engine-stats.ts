@@ -32,7 +32,11 @@ export interface ShardStats {
 
 export interface EngineStats {
   readonly shards: ShardStats[];
-  readonly bus: { readonly published: number; readonly subscribers: SubscriberStats[] };
+  readonly bus: {
+    /** Committed events handed to the bus; `forget` tombstones are never stored and not counted. */
+    readonly published: number;
+    readonly subscribers: SubscriberStats[];
+  };
 }
 
 export function shardStats(shard: ShardHandle): ShardStats {

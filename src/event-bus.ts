@@ -78,6 +78,7 @@ export class EventBus {
   #outstanding = 0;
   #drainWaiters: Array<() => void> = [];
   #reliefWaiters: Array<() => void> = [];
+  /** Committed events published so far; tombstones are not committed and not counted. */
   published = 0;
 
   constructor(onHandlerError: HandlerErrorHook, maxPendingDeliveries: number) {
@@ -138,6 +139,15 @@ export class EventBus {
    */
   publish(events: readonly StoredEvent[], onHandled?: () => void): void {
     this.published += events.length;
+    this.#offer(events, onHandled);
+  }
+
+  /** Hands a forget's tombstone to the subscribers that name it; `onHandled` as in `publish`. */
+  publishTombstone(tombstone: StoredEvent, onHandled: () => void): void {
+    this.#offer([tombstone], onHandled);
+  }
+
+  #offer(events: readonly StoredEvent[], onHandled: (() => void) | undefined): void {
     // Starts at 1 so the count cannot reach zero before every delivery was queued.
     let remaining = 1;
     const settledOne = onHandled === undefined ? undefined : () => --remaining === 0 && onHandled();

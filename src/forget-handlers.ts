@@ -32,7 +32,7 @@ export class ForgetHandlers {
    * is reported to `onHandlerError` and does not stop the erasure.
    */
   async deliver(tombstone: StoredEvent): Promise<void> {
-    const delivered = new Promise<void>((resolve) => this.#bus.publish([tombstone], resolve));
+    const delivered = new Promise<void>((resolve) => this.#bus.publishTombstone(tombstone, resolve));
     await Promise.all(
       [...this.#handlers].map(async (handler) => {
         try {

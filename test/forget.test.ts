@@ -1,6 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Registry } from 'prom-client';
 import { InvalidArgumentError, NotFoundError, open, type StoredEvent } from '../dist/src/index.js';
+import { registerMetrics } from '../dist/src/prometheus.js';
 import { orderDomain, type Order } from '../dist/examples/order/domain.js';
 import { useTempDirs } from './support/temp-dir.js';
 
@@ -142,6 +144,24 @@ describe('forget (GDPR erasure)', () => {
       await engine.forget('F-1');
       expect(await engine.exists('F-1')).toBe(false);
       expect(reported).toEqual([new Error('read model offline')]);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('hands its tombstone to subscribers without counting it as a published event (stats().bus.published, asynx_events_published_total)', async () => {
+    const engine = await open({ domain: orderDomain, dataDir: tempDir(), shards: 2 });
+    const registry = new Registry();
+    registerMetrics(engine, { registry });
+    const seen: string[] = [];
+    for (const pattern of ['Order*', 'asynx.forgotten']) engine.subscribe(pattern, (event) => void seen.push(event.name));
+    try {
+      for (let i = 1; i <= 5; i++) await engine.send('CreateOrder', { id: `P-${i}`, total: 5, items: 1, shipTo: 'a' });
+      await engine.forget('P-1');
+      await engine.drain();
+      expect(seen).toEqual([...new Array(5).fill('OrderCreated'), 'asynx.forgotten']);
+      expect(engine.stats().bus.published).toBe(5);
+      expect(await registry.metrics()).toContain('\nasynx_events_published_total 5\n');
     } finally {
       await engine.close();
     }
