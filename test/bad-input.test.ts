@@ -9,6 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidArgumentError, open, type Engine } from '../dist/src/index.js';
 import { counterDomain } from '../dist/test/fixtures/counter-domain.js';
+import { rejectionOf } from './support/rejection.js';
 import { useTempDirs } from './support/temp-dir.js';
 
 const tempDir = useTempDirs();
@@ -120,12 +121,7 @@ describe('bad input at every entry point', () => {
   });
 
   it.each(cases)('%s', async (_name, call, message) => {
-    let error: unknown;
-    try {
-      await call(engine);
-    } catch (thrown) {
-      error = thrown;
-    }
+    const error = await rejectionOf(() => call(engine));
     expect(error).toBeInstanceOf(InvalidArgumentError);
     expect((error as Error).message).toMatch(message);
   });

@@ -4,10 +4,9 @@
  * logger when there is one, and the engine's work goes on; the process is
  * never taken down.
  */
-import Database from 'better-sqlite3';
-import { join } from 'node:path';
 import { open, type SnapshotCorruptReport } from '../dist/src/index.js';
 import { counterDomain } from '../dist/test/fixtures/counter-domain.js';
+import { corruptSnapshotDir } from './support/corrupt-snapshot.js';
 import { useTempDirs } from './support/temp-dir.js';
 
 const tempDir = useTempDirs();
@@ -24,17 +23,6 @@ function recordingLogger(): { lines: LogLine[]; logger: Record<'info' | 'warn' |
   return { lines, logger: { info: method('info'), warn: method('warn'), error: method('error') } };
 }
 
-/** A data directory whose aggregate `bad` has 12 versions and an unreadable snapshot at version 10. */
-async function corruptSnapshotDir(): Promise<string> {
-  const dataDir = tempDir();
-  const first = await open({ domain: counterDomain, dataDir, shards: 1, snapshotEvery: 5 });
-  for (let i = 0; i < 12; i++) await first.send('Increment', { id: 'bad', by: 1 });
-  await first.close();
-  const db = new Database(join(dataDir, 'shard-0.db'));
-  db.prepare("UPDATE snapshots SET state = '{\"count\": 10, trunc' WHERE aggregate_id = 'bad'").run();
-  db.close();
-  return dataDir;
-}
 
 const replayed = { id: 'bad', count: 12, log: new Array(12).fill(1) };
 
@@ -47,7 +35,7 @@ describe('an onSnapshotCorrupt hook that fails', () => {
       throw new Error('hook failed');
     }],
   ])('%s: the get that found the snapshot completes, and the failure is logged naming the aggregate', async (_how, hook) => {
-    const dataDir = await corruptSnapshotDir();
+    const dataDir = await corruptSnapshotDir(tempDir());
     const { lines, logger } = recordingLogger();
     const calls: SnapshotCorruptReport[] = [];
     let called!: () => void;

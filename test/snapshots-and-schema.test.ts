@@ -5,6 +5,7 @@ import { counterDomain } from '../dist/test/fixtures/counter-domain.js';
 import { profileV1 } from '../dist/test/fixtures/profile-v1-domain.js';
 import { profileV2 } from '../dist/test/fixtures/profile-v2-domain.js';
 import { collect } from './support/collect.js';
+import { corruptSnapshotDir } from './support/corrupt-snapshot.js';
 import { useTempDirs } from './support/temp-dir.js';
 
 const tempDir = useTempDirs();
@@ -56,13 +57,7 @@ describe('snapshots', () => {
   });
 
   it('that cannot be parsed are reported to onSnapshotCorrupt and ignored (full replay)', async () => {
-    const dataDir = tempDir();
-    const first = await open({ domain: counterDomain, dataDir, shards: 1, snapshotEvery: 5 });
-    for (let i = 0; i < 12; i++) await first.send('Increment', { id: 'bad', by: 1 });
-    await first.close();
-    const db = new Database(join(dataDir, 'shard-0.db'));
-    db.prepare("UPDATE snapshots SET state = '{\"count\": 10, trunc' WHERE aggregate_id = 'bad'").run();
-    db.close();
+    const dataDir = await corruptSnapshotDir(tempDir());
     const reports: SnapshotCorruptReport[] = [];
     let reported!: () => void;
     // The report travels on the shard's event port, the get's result with its batch: either may come first.

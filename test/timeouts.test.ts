@@ -7,6 +7,7 @@
  */
 import { ConfigError, InvalidArgumentError, TimeoutError, open, type Engine } from '../dist/src/index.js';
 import { counterDomain } from '../dist/test/fixtures/counter-domain.js';
+import { rejectionOf } from './support/rejection.js';
 import { useTempDirs } from './support/temp-dir.js';
 
 const tempDir = useTempDirs();
@@ -90,12 +91,7 @@ describe('finite timeouts above 2,147,483,647 ms are refused', () => {
       'close(): timeoutMs must be an integer number of milliseconds from 0 to 2147483647, or Infinity for no limit, got 2147483648',
     ],
   ])('%s', async (_call, call, message) => {
-    let error: unknown;
-    try {
-      await call(engine);
-    } catch (thrown) {
-      error = thrown;
-    }
+    const error = await rejectionOf(() => call(engine));
     expect(error).toBeInstanceOf(InvalidArgumentError);
     expect((error as Error).message).toBe(message);
   });
