@@ -27,7 +27,7 @@ import { checkTargets, formatTargetCheck } from './targets.js';
 const USAGE = `usage: npm run bench -- [scenario…] [--shards 1,2,4] [--senders 1,100,1000] [--rounds N] [--quick] [--json] [--no-record] [--peers]
 
   scenario      run only scenarios whose name contains this (order, cpu-heavy,
-                hot-aggregate, latency, hydration, fanout)
+                hot-aggregate, latency, hydration, fanout, catch-up)
   --shards      shard counts to measure (default 1,2,4)
   --senders     concurrent senders of the order workload (default 1,100,1000;
                 1,100 with --quick)

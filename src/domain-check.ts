@@ -44,3 +44,41 @@ export async function importDomain(url: string, aggregate?: string): Promise<Dom
   }
   throw new ConfigError(`domain module ${url} exports several domains; name the aggregate to use`, { url });
 }
+
+/** How `found` differs from `given` in what routing, typing and the workers rely on: schema version and commands. */
+function domainDifferences(given: Domain<object, object>, found: Domain<object, object>): string[] {
+  const differences: string[] = [];
+  if (given.schemaVersion !== found.schemaVersion) differences.push(`schemaVersion ${found.schemaVersion} instead of ${given.schemaVersion}`);
+  const commands = (domain: Domain<object, object>): Record<string, { event?: unknown; snapshot?: unknown }> =>
+    domain.commands as Record<string, { event?: unknown; snapshot?: unknown }>;
+  const mine = commands(given);
+  const theirs = commands(found);
+  for (const name of Object.keys(mine)) {
+    const other = theirs[name];
+    if (other === undefined) differences.push(`no command ${name}`);
+    else if (other.event !== mine[name]!.event) differences.push(`${name} emits ${String(other.event)} instead of ${String(mine[name]!.event)}`);
+    else if (Boolean(other.snapshot) !== Boolean(mine[name]!.snapshot)) differences.push(`${name} ${other.snapshot === true ? 'takes' : 'takes no'} snapshot`);
+  }
+  for (const name of Object.keys(theirs)) if (!(name in mine)) differences.push(`an extra command ${name}`);
+  return differences;
+}
+
+/**
+ * Checks that the module at the domain's `url` defines this domain: the
+ * workers import that module and run its validate and emit, so a `url`
+ * naming another module would run other rules than the ones the main thread
+ * routes and types commands by. The same object passes at once; a copy of
+ * it loaded under another URL (say the compiled JavaScript of a module the
+ * main thread runs as TypeScript) passes when its schema version and
+ * commands (names, events, snapshot flags) are the same.
+ */
+export async function assertDefinedAtUrl(domain: Domain<object, object>): Promise<void> {
+  const found = await importDomain(domain.url, domain.aggregate);
+  if (found === domain) return;
+  const differences = domainDifferences(domain, found);
+  if (differences.length === 0) return;
+  throw new ConfigError(
+    `domain ${domain.aggregate}: the module at its url ${domain.url} defines another ${domain.aggregate} domain (${differences.join('; ')}); give defineDomain the module's own import.meta.url`,
+    { url: domain.url, differences },
+  );
+}

@@ -1,13 +1,15 @@
 /**
- * Starting an engine: the data directory made, locked and checked against
- * its manifest, then one handle per shard, wired to the bus and the forget
- * handlers, all started at once. If any step fails, every shard is stopped,
- * the lock released and the first failure thrown.
+ * Starting an engine: the domain checked against its module, the data
+ * directory made, locked and checked against its manifest, then one handle
+ * per shard, wired to the bus and the forget handlers, all started at once.
+ * If any step fails, every shard is stopped, the lock released and the
+ * first failure thrown.
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { checkManifest, ensureDataDir } from './data-dir.js';
 import { DataDirLock } from './data-dir-lock.js';
+import { assertDefinedAtUrl } from './domain-check.js';
 import type { Domain } from './domain.js';
 import { EventBus } from './event-bus.js';
 import { ForgetHandlers } from './forget-handlers.js';
@@ -29,6 +31,7 @@ export interface EngineParts {
 }
 
 export async function startEngine(domain: Domain<object, object>, resolved: ResolvedOptions): Promise<EngineParts> {
+  await assertDefinedAtUrl(domain);
   ensureDataDir(resolved.dataDir);
   // Before the manifest: two engines opening a new directory at once must not both write it.
   const lock = DataDirLock.take(resolved.dataDir);

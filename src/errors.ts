@@ -52,9 +52,17 @@ export class QueueFullError extends AsynxError {
   readonly code = 'QUEUE_FULL';
 }
 
-/** `close()` or `destroy()` was called: new work is refused, or queued work was cut off. */
+/**
+ * `close()` or `destroy()` was called: new work is refused, or queued work was
+ * cut off. `executed` is `'unknown'` for a command already sent to its shard
+ * when a timed-out `close` or a `destroy` stopped the worker (re-send it with
+ * the same `commandId` to find out), otherwise `false`.
+ */
 export class ShuttingDownError extends AsynxError {
   readonly code = 'SHUTTING_DOWN';
+  get executed(): Executed {
+    return (this.details?.executed as Executed | undefined) ?? false;
+  }
 }
 
 /** The caller's `AbortSignal` fired. `executed` tells whether the command may have been stored. */

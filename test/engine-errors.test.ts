@@ -46,6 +46,8 @@ describe('errors from the domain and from bad input', () => {
       message: 'by must be a positive integer, got -2',
       details: { field: 'by', type: 'Increment', aggregateId: 'base' },
     });
+    // The stack is where the domain refused, in its own module.
+    await expect(rejection).rejects.toMatchObject({ stack: expect.stringMatching(/^ValidationError: by must be[\s\S]*counter-domain\.js/) });
     expect(await engine.get('base')).toEqual({ id: 'base', count: 1, log: [1] });
   });
 
@@ -171,6 +173,17 @@ describe('close', () => {
     await closing;
     expect(events.map((e) => e.version)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
     expect(delivered).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+  });
+
+  it('tells with executed whether a command cut off by destroy() may have been stored', async () => {
+    const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1 });
+    const running = engine.send('Spin', { id: 's', ms: 300 }).catch((error: unknown) => error);
+    // Sent later, so it waits in the queue behind the spin's batch instead of joining it.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const queued = engine.send('Increment', { id: 's', by: 1 }).catch((error: unknown) => error);
+    await engine.destroy();
+    expect(await running).toMatchObject({ name: 'ShuttingDownError', executed: 'unknown' });
+    expect(await queued).toMatchObject({ name: 'ShuttingDownError', executed: false });
   });
 
   it('ends listen() loops after the events they buffered, rejects a pending waitFor(), and refuses new subscribers', async () => {

@@ -5,7 +5,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ConfigError, ShardCrashedError, StorageError, defineDomain, open } from '../dist/src/index.js';
 import { counterDomain } from '../dist/test/fixtures/counter-domain.js';
 import { orderDomain } from '../dist/examples/order/domain.js';
-import { malformedDomain, missingModuleDomain } from '../dist/test/fixtures/broken-domains.js';
+import { malformedDomain, misplacedDomain, missingModuleDomain } from '../dist/test/fixtures/broken-domains.js';
 import { useTempDirs } from './support/temp-dir.js';
 
 const tempDir = useTempDirs();
@@ -63,6 +63,24 @@ describe('open fails loudly on a bad start', () => {
     const attempt = open({ domain: missingModuleDomain, dataDir: tempDir(), shards: 2 });
     await expect(attempt).rejects.toBeInstanceOf(ConfigError);
     await expect(attempt).rejects.toThrow(/cannot import domain module file:.*no-such-domain-module\.js/);
+  });
+
+  it('a domain whose url names a module that defines another domain of that aggregate', async () => {
+    const attempt = open({ domain: misplacedDomain, dataDir: tempDir(), shards: 1 });
+    await expect(attempt).rejects.toBeInstanceOf(ConfigError);
+    await expect(attempt).rejects.toThrow(
+      /domain Counter: the module at its url file:.*counter-domain\.js defines another Counter domain \(Increment emits Incremented instead of Bumped; an extra command Spin; .*\); give defineDomain the module's own import\.meta\.url/,
+    );
+  });
+
+  it('but not a copy of the domain its url defines (the compiled module of one the main thread runs otherwise)', async () => {
+    const copy = defineDomain({ ...counterDomain });
+    const engine = await open({ domain: copy, dataDir: tempDir(), shards: 1 });
+    try {
+      expect((await engine.send('Increment', { id: 'copy', by: 2 })).state).toMatchObject({ count: 2 });
+    } finally {
+      await engine.close();
+    }
   });
 
   it('a malformed domain, naming every problem', async () => {

@@ -28,7 +28,10 @@ export function decide(
     emitted = definition.emit(current, payload);
   } catch (thrown) {
     if (isAsynxError(thrown) && thrown.code === 'VALIDATION_FAILED') {
-      return { ok: false, error: new ValidationError(thrown.message, { type, aggregateId, ...thrown.details }) };
+      const refusal = new ValidationError(thrown.message, { type, aggregateId, ...thrown.details });
+      // Where the domain refused is what a reader of the stack wants, not where it was caught.
+      if (typeof thrown.stack === 'string') refusal.stack = thrown.stack;
+      return { ok: false, error: refusal };
     }
     const { message, stack } = describeThrown(thrown);
     return {
