@@ -87,7 +87,8 @@ export type StateOf<D> = D extends Domain<infer S, object> ? S : never;
  * Defines a domain. Give the state and the payload of every command as type
  * arguments; the engine's `send` is then checked against them. A malformed
  * definition (a command without `emit`, a reserved event name, a `url` that
- * is not the module's) throws `ConfigError` here, naming every problem.
+ * is not a `file:` URL) throws `ConfigError` here, naming every problem;
+ * `open` then checks that the module at `url` defines this domain.
  *
  * ```ts
  * export const orders = defineDomain<Order, OrderCommands>({
