@@ -6,7 +6,7 @@
  */
 import { accessSync, closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { ConfigError, describeThrown } from './errors.js';
+import { ConfigError, StorageError, describeThrown } from './errors.js';
 
 export const MANIFEST_FILE = 'asynx.json';
 export const MANIFEST_FORMAT = 1;
@@ -17,6 +17,16 @@ export interface Manifest {
   readonly shards: number;
   readonly hashScheme: string;
   readonly createdAt: string;
+  /**
+   * Set once every shard file has been created (after the first start that
+   * got that far): from then on a missing shard file is a loss, not a
+   * start that was cut off. Absent in directories made before it existed.
+   */
+  readonly shardFilesCreated?: true;
+}
+
+export function shardFilePath(dataDir: string, shard: number): string {
+  return dataDir === ':memory:' ? ':memory:' : join(dataDir, `shard-${shard}.db`);
 }
 
 function writeDurably(path: string, text: string): void {
@@ -97,9 +107,12 @@ export function ensureDataDir(dataDir: string): void {
   }
 }
 
-/** Writes the manifest of a new directory, or checks an existing one against this engine. Call after {@link ensureDataDir}. */
-export function checkManifest(dataDir: string, expected: Omit<Manifest, 'format' | 'createdAt'>): void {
-  if (dataDir === ':memory:') return;
+/**
+ * Writes the manifest of a new directory, or checks an existing one against
+ * this engine; returns it (`undefined` in memory). Call after {@link ensureDataDir}.
+ */
+export function checkManifest(dataDir: string, expected: Omit<Manifest, 'format' | 'createdAt' | 'shardFilesCreated'>): Manifest | undefined {
+  if (dataDir === ':memory:') return undefined;
   const existing = readManifest(dataDir);
   if (existing === undefined) {
     const strays = readdirSync(dataDir).filter((name) => /^shard-\d+\.db$/.test(name));
@@ -115,7 +128,7 @@ export function checkManifest(dataDir: string, expected: Omit<Manifest, 'format'
     } catch (thrown) {
       throw new ConfigError(`option dataDir: ${dataDir} is not writable: ${describeThrown(thrown).message}`, { option: 'dataDir' });
     }
-    return;
+    return manifest;
   }
   const checks: Array<[keyof Manifest, unknown]> = [
     ['format', MANIFEST_FORMAT],
@@ -131,5 +144,32 @@ export function checkManifest(dataDir: string, expected: Omit<Manifest, 'format'
         { option: key === 'shards' ? 'shards' : 'dataDir', stored: existing[key] as string | number, expected: value as string | number },
       );
     }
+  }
+  checkShardFiles(dataDir, existing);
+  return existing;
+}
+
+/** A shard file deleted from a directory that had them all would open as an empty shard: its aggregates' history gone unnoticed. */
+function checkShardFiles(dataDir: string, manifest: Manifest): void {
+  if (manifest.shardFilesCreated !== true) return;
+  const missing = Array.from({ length: manifest.shards }, (_, shard) => shardFilePath(dataDir, shard)).filter((path) => !existsSync(path));
+  if (missing.length === 0) return;
+  throw new StorageError(
+    `${dataDir} is missing ${missing.join(', ')}, which ${MANIFEST_FILE} records as created: the history of its aggregates would be gone. Restore the file (with its -wal file, if it had one), or open an empty directory`,
+    { file: missing[0]!, missing },
+  );
+}
+
+/**
+ * Records in the manifest that every shard file exists, once the first start
+ * has made them. Best effort: the shards are running by then, and a manifest
+ * left without the mark only forgoes the missing-file check.
+ */
+export function recordShardFilesCreated(dataDir: string, manifest: Manifest | undefined): void {
+  if (manifest === undefined || manifest.shardFilesCreated === true) return;
+  try {
+    writeDurably(join(dataDir, MANIFEST_FILE), `${JSON.stringify({ ...manifest, shardFilesCreated: true }, null, 2)}\n`);
+  } catch {
+    // See above: the directory stays usable, with the check off.
   }
 }

@@ -7,7 +7,7 @@
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { checkManifest, ensureDataDir } from './data-dir.js';
+import { checkManifest, ensureDataDir, recordShardFilesCreated } from './data-dir.js';
 import { DataDirLock } from './data-dir-lock.js';
 import { assertDefinedAtUrl } from './domain-check.js';
 import type { Domain } from './domain.js';
@@ -36,10 +36,11 @@ export async function startEngine(domain: Domain<object, object>, resolved: Reso
   // Before the manifest: two engines opening a new directory at once must not both write it.
   const lock = DataDirLock.take(resolved.dataDir);
   try {
-    checkManifest(resolved.dataDir, { aggregate: domain.aggregate, shards: resolved.shards, hashScheme: HASH_SCHEME });
+    const manifest = checkManifest(resolved.dataDir, { aggregate: domain.aggregate, shards: resolved.shards, hashScheme: HASH_SCHEME });
     const bus = new EventBus(resolved.onHandlerError, resolved.maxPendingDeliveries);
     const forgetHandlers = new ForgetHandlers(bus, resolved.onHandlerError);
     const shards = await startShards(domain, resolved, bus, forgetHandlers);
+    recordShardFilesCreated(resolved.dataDir, manifest);
     return { shards, bus, forgetHandlers, lock };
   } catch (error) {
     lock.release();

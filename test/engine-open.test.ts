@@ -1,8 +1,8 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { ConfigError, ShardCrashedError, StorageError, defineDomain, open } from '../dist/src/index.js';
+import { ConfigError, HASH_SCHEME, ShardCrashedError, StorageError, defineDomain, open } from '../dist/src/index.js';
 import { counterDomain } from '../dist/test/fixtures/counter-domain.js';
 import { orderDomain } from '../dist/examples/order/domain.js';
 import { malformedDomain, misplacedDomain, missingModuleDomain } from '../dist/test/fixtures/broken-domains.js';
@@ -194,6 +194,29 @@ describe('damaged shard files', () => {
     await Promise.all(Array.from({ length: 2000 }, (_, i) => engine.send('Increment', { id: `t${i % 50}`, by: 1 })));
     await engine.close();
   }
+
+  it('a shard file deleted from a directory that had them all gives StorageError at open, naming it', async () => {
+    const dataDir = tempDir();
+    const engine = await open({ domain: counterDomain, dataDir, shards: 3 });
+    await Promise.all(Array.from({ length: 30 }, (_, i) => engine.send('Increment', { id: `d${i}`, by: 1 })));
+    await engine.close();
+    rmSync(join(dataDir, 'shard-1.db'));
+    const attempt = open({ domain: counterDomain, dataDir, shards: 3 });
+    await expect(attempt).rejects.toBeInstanceOf(StorageError);
+    await expect(attempt).rejects.toThrow(/is missing .*shard-1\.db, which asynx\.json records as created/);
+    expect(existsSync(join(dataDir, 'shard-1.db'))).toBe(false);
+  });
+
+  it('a directory whose first start stopped before its shard files existed, or made before the mark, still opens', async () => {
+    const dataDir = tempDir();
+    // What a start killed right after writing the manifest leaves, and the manifest an older version wrote.
+    const manifest = { format: 1, aggregate: 'Counter', shards: 2, hashScheme: HASH_SCHEME, createdAt: new Date().toISOString() };
+    writeFileSync(join(dataDir, 'asynx.json'), JSON.stringify(manifest));
+    const engine = await open({ domain: counterDomain, dataDir, shards: 2 });
+    await engine.send('Increment', { id: 'first', by: 1 });
+    await engine.close();
+    expect(JSON.parse(readFileSync(join(dataDir, 'asynx.json'), 'utf8'))).toEqual({ ...manifest, shardFilesCreated: true });
+  });
 
   it('a truncated shard file gives StorageError at open, naming the file', async () => {
     const dataDir = tempDir();

@@ -2,8 +2,8 @@
  * Everything one shard worker holds once started: its store, state cache,
  * loader and processor, and the port its committed events go out on.
  */
-import { join } from 'node:path';
 import type { MessagePort } from 'node:worker_threads';
+import { shardFilePath } from '../data-dir.js';
 import { importDomain } from '../domain-check.js';
 import { ConfigError } from '../errors.js';
 import { encodeEvents } from '../event-wire.js';
@@ -12,10 +12,6 @@ import { AggregateLoader } from './aggregate-loader.js';
 import { CommandProcessor } from './command-processor.js';
 import { ShardStore } from './shard-store.js';
 import { StateCache } from './state-cache.js';
-
-export function shardFilePath(dataDir: string, shard: number): string {
-  return dataDir === ':memory:' ? ':memory:' : join(dataDir, `shard-${shard}.db`);
-}
 
 /** Replaces the events of `history` pages by their wire form (log pages are read in it; see event-wire.ts). */
 function encodePages(ops: readonly ShardOp[], outcomes: OpOutcome[]): void {

@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
 import { ConfigError, StorageError, describeThrown } from '../errors.js';
 import type { ScalarColumnsJson } from '../event-wire.js';
-import { assertNotTruncated, prepareSchema } from './store-schema.js';
+import { assertNotTruncated, checkAfterRecovery, hasWalFrames, prepareSchema } from './store-schema.js';
 import { StreamNumbers } from './stream-numbers.js';
 import type { EventRow, LogPageColumns, NewEvent, NewSnapshot, ReplayColumns, SnapshotRow, StoreOptions } from './store-rows.js';
 
@@ -49,7 +49,8 @@ export class ShardStore {
 
   constructor(options: StoreOptions) {
     this.path = options.path;
-    assertNotTruncated(options.path);
+    const walPending = hasWalFrames(options.path);
+    if (!walPending) assertNotTruncated(options.path);
     try {
       this.#db = new Database(options.path);
     } catch (thrown) {
@@ -57,6 +58,7 @@ export class ShardStore {
     }
     try {
       prepareSchema(this.#db, options);
+      if (walPending) checkAfterRecovery(this.#db, options.path);
     } catch (thrown) {
       this.#db.close();
       if (thrown instanceof ConfigError || thrown instanceof StorageError) throw thrown;
