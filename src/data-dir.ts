@@ -7,6 +7,7 @@
 import { accessSync, closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError, StorageError, describeThrown } from './errors.js';
+import { hasWalFrames } from './shard/store-schema.js';
 
 export const MANIFEST_FILE = 'asynx.json';
 export const MANIFEST_FORMAT = 1;
@@ -149,13 +150,19 @@ export function checkManifest(dataDir: string, expected: Omit<Manifest, 'format'
   return existing;
 }
 
-/** A shard file deleted from a directory that had them all would open as an empty shard: its aggregates' history gone unnoticed. */
+/**
+ * A shard file deleted from a directory that had them all, or emptied (a
+ * failed copy or restore), would open as an empty shard: its aggregates'
+ * history gone unnoticed. A shard file that was ever opened holds at least
+ * its header page, or frames in its WAL.
+ */
 function checkShardFiles(dataDir: string, manifest: Manifest): void {
   if (manifest.shardFilesCreated !== true) return;
-  const missing = Array.from({ length: manifest.shards }, (_, shard) => shardFilePath(dataDir, shard)).filter((path) => !existsSync(path));
+  const lost = (path: string): boolean => !existsSync(path) || (statSync(path).size === 0 && !hasWalFrames(path));
+  const missing = Array.from({ length: manifest.shards }, (_, shard) => shardFilePath(dataDir, shard)).filter(lost);
   if (missing.length === 0) return;
   throw new StorageError(
-    `${dataDir} is missing ${missing.join(', ')}, which ${MANIFEST_FILE} records as created: the history of its aggregates would be gone. Restore the file (with its -wal file, if it had one), or open an empty directory`,
+    `${dataDir} is missing ${missing.join(', ')} (absent or empty), which ${MANIFEST_FILE} records as created: the history of its aggregates would be gone. Restore the file (with its -wal file, if it had one), or open an empty directory`,
     { file: missing[0]!, missing },
   );
 }

@@ -1,9 +1,12 @@
 /**
- * A `forget` between its tombstone and its erasure. The tombstone's handlers
- * may read or change other aggregates of the same shard and wait for that,
- * so the shard keeps running everything else meanwhile: only operations on
- * the forgotten aggregate, and other forgets, wait for the erasure, which
- * then runs before anything else.
+ * Forgets between their tombstone and their erasure. The tombstone's
+ * handlers may read or change other aggregates of the same shard, forget
+ * them too, and wait for that, so the shard keeps running everything else
+ * meanwhile: only operations on an aggregate being forgotten wait for its
+ * erasure, which then runs before anything else. Per aggregate, operations
+ * still run in the order they were sent: those queued behind a forget are
+ * held until its erasure, and a forget is sent to the worker alone (see
+ * batch-length.ts), so nothing behind it can join its batch.
  */
 import { batchLength } from './batch-length.js';
 import { ShardCrashedError, describeThrown, fromWire, isAsynxError, type AsynxError } from './errors.js';
@@ -26,19 +29,43 @@ export class PendingForget {
     this.tombstone = tombstone;
   }
 
-  /** Whether `op` must wait for the erasure. */
+}
+
+/** The pending forgets of one shard, by aggregate. */
+export class PendingForgets {
+  readonly #byAggregate = new Map<string, PendingForget>();
+
+  get size(): number {
+    return this.#byAggregate.size;
+  }
+
+  add(forget: PendingForget): void {
+    this.#byAggregate.set(forget.tombstone.aggregateId, forget);
+  }
+
+  delete(forget: PendingForget): void {
+    this.#byAggregate.delete(forget.tombstone.aggregateId);
+  }
+
+  /** A forget whose tombstone every handler has settled: its erasure may run. */
+  erasable(): PendingForget | undefined {
+    for (const forget of this.#byAggregate.values()) if (forget.delivered) return forget;
+    return undefined;
+  }
+
+  /** Whether `op` must wait for an erasure: it is about an aggregate being forgotten. */
   holdsBack(op: ShardRequest): boolean {
-    return op.kind === 'forget' || ('aggregateId' in op && op.aggregateId === this.tombstone.aggregateId);
+    return this.#byAggregate.size > 0 && 'aggregateId' in op && this.#byAggregate.has(op.aggregateId);
   }
 }
 
 /**
- * Takes the next batch out of `queue`, in queue order. While a forget is
- * pending, the operations it holds back stay queued, in their order, and the
- * batch is made of those behind them that may run.
+ * Takes the next batch out of `queue`, in queue order. While forgets are
+ * pending, the operations they hold back stay queued, in their order, and the
+ * batch is made of those around them that may run.
  */
-export function takeBatch(queue: QueuedOp[], maxBatch: number, pending: PendingForget | undefined): QueuedOp[] {
-  if (pending === undefined) return queue.splice(0, batchLength(queue, maxBatch));
+export function takeBatch(queue: QueuedOp[], maxBatch: number, pending: PendingForgets): QueuedOp[] {
+  if (pending.size === 0) return queue.splice(0, batchLength(queue, maxBatch));
   const runnable: QueuedOp[] = [];
   for (const item of queue) {
     if (runnable.length === maxBatch) break;
@@ -52,10 +79,10 @@ export function takeBatch(queue: QueuedOp[], maxBatch: number, pending: PendingF
   return batch;
 }
 
-/** Whether a dispatch would find something to do: while a forget is pending, some of the queue waits for it. */
-export function hasRunnable(queue: readonly QueuedOp[], pending: PendingForget | undefined): boolean {
-  if (pending === undefined) return queue.length > 0;
-  return pending.delivered || queue.some((item) => !pending.holdsBack(item.op));
+/** Whether a dispatch would find something to do: while forgets are pending, some of the queue waits for them. */
+export function hasRunnable(queue: readonly QueuedOp[], pending: PendingForgets): boolean {
+  if (pending.size === 0) return queue.length > 0;
+  return pending.erasable() !== undefined || queue.some((item) => !pending.holdsBack(item.op));
 }
 
 /** Deletes the forgotten aggregate's events and snapshot; the error, if that failed. */

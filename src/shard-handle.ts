@@ -17,7 +17,7 @@ import type { StoredEvent } from './event.js';
 import type { ResolvedOptions } from './options.js';
 import { OpenBatches, type OpResult, type QueuedOp } from './open-batches.js';
 import { outcomeAt } from './outcome-wire.js';
-import { PendingForget, erase, hasRunnable, takeBatch } from './pending-forget.js';
+import { PendingForget, PendingForgets, erase, hasRunnable, takeBatch } from './pending-forget.js';
 import type { ShardConfig, ShardRequest } from './protocol.js';
 import { RoomWaiters } from './room-waiters.js';
 import { ShardMetrics } from './shard-metrics.js';
@@ -47,7 +47,7 @@ export class ShardHandle {
   readonly #openBatches: OpenBatches;
   readonly #roomWaiters = new RoomWaiters();
   #idleWaiters: Array<() => void> = [];
-  #forget: PendingForget | undefined;
+  readonly #forgets = new PendingForgets();
 
   constructor(index: number, config: ShardConfig, options: ResolvedOptions, hooks: ShardHandleHooks) {
     this.index = index;
@@ -174,13 +174,14 @@ export class ShardHandle {
 
   async #dispatch(): Promise<void> {
     if (this.#busy) return;
-    if (this.#forget?.delivered === true) return this.#erase(this.#forget);
+    const erasable = this.#forgets.erasable();
+    if (erasable !== undefined) return this.#erase(erasable);
     if (this.#queue.length === 0) return;
     this.#busy = true;
     try {
       const relief = this.#hooks.backpressure();
       if (relief !== undefined) await relief;
-      const items = takeBatch(this.#queue, this.#options.maxBatch, this.#forget);
+      const items = takeBatch(this.#queue, this.#options.maxBatch, this.#forgets);
       this.#wakeRoomWaiters();
       if (items.length === 0) return;
       const batchId = this.#nextBatchId++;
@@ -215,13 +216,13 @@ export class ShardHandle {
     } finally {
       this.#busy = false;
       this.#checkIdle();
-      if (hasRunnable(this.#queue, this.#forget)) this.#schedule();
+      if (hasRunnable(this.#queue, this.#forgets)) this.#schedule();
     }
   }
 
-  /** Hands the tombstone to its handlers; the erasure runs once they have settled (see PendingForget). */
+  /** Hands the tombstone to its handlers; the erasure runs once they have settled (see pending-forget.ts). */
   #deliverTombstone(forget: PendingForget): void {
-    this.#forget = forget;
+    this.#forgets.add(forget);
     const erasable = (): void => {
       forget.delivered = true;
       this.#schedule();
@@ -235,12 +236,12 @@ export class ShardHandle {
     if (this.#closed) return;
     this.#busy = true;
     const error = await erase(this.#worker, forget);
-    this.#forget = undefined;
+    this.#forgets.delete(forget);
     this.#settle(forget.item, error, forget.tombstone);
     this.#openBatches.close(forget.batchId);
     this.#busy = false;
     this.#checkIdle();
-    if (hasRunnable(this.#queue, this.#forget)) this.#schedule();
+    if (hasRunnable(this.#queue, this.#forgets)) this.#schedule();
   }
 
   #onNotice(message: ShardNotice): void {

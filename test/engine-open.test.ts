@@ -203,8 +203,11 @@ describe('damaged shard files', () => {
     rmSync(join(dataDir, 'shard-1.db'));
     const attempt = open({ domain: counterDomain, dataDir, shards: 3 });
     await expect(attempt).rejects.toBeInstanceOf(StorageError);
-    await expect(attempt).rejects.toThrow(/is missing .*shard-1\.db, which asynx\.json records as created/);
+    await expect(attempt).rejects.toThrow(/is missing .*shard-1\.db \(absent or empty\), which asynx\.json records as created/);
     expect(existsSync(join(dataDir, 'shard-1.db'))).toBe(false);
+    // Emptied rather than deleted (a failed copy): the same.
+    truncateSync(join(dataDir, 'shard-2.db'), 0);
+    await expect(open({ domain: counterDomain, dataDir, shards: 3 })).rejects.toThrow(/is missing .*shard-1\.db, .*shard-2\.db \(absent or empty\)/);
   });
 
   it('a directory whose first start stopped before its shard files existed, or made before the mark, still opens', async () => {

@@ -121,6 +121,59 @@ describe('forget (GDPR erasure)', () => {
     }
   });
 
+  it('keeps each aggregate’s order behind a forget sent while another forget of its shard waits for its handlers', async () => {
+    const engine = await open({ domain: orderDomain, dataDir: tempDir(), shards: 1 });
+    try {
+      let releaseFirst!: () => void;
+      const firstHeld = new Promise<void>((resolve) => (releaseFirst = resolve));
+      let firstSeen!: () => void;
+      const firstDelivered = new Promise<void>((resolve) => (firstSeen = resolve));
+      engine.onForget(async (tombstone) => {
+        if (tombstone.aggregateId !== 'first') return;
+        firstSeen();
+        await firstHeld;
+      });
+      await engine.send('CreateOrder', { id: 'first', total: 1, items: 1, shipTo: 'a' });
+      await engine.send('CreateOrder', { id: 'second', total: 2, items: 1, shipTo: 'b' });
+      const forgottenFirst = engine.forget('first');
+      await firstDelivered;
+      // All sent in this order while the first forget waits: each must see "second" erased.
+      const forgottenSecond = engine.forget('second');
+      const confirmed = engine.send('ConfirmOrder', { id: 'second' }).then(
+        (event) => `committed v${event.version}`,
+        (error: Error) => error.name,
+      );
+      const read = engine.get('second').then(
+        () => 'found',
+        (error: Error) => error.name,
+      );
+      const recreated = engine.send('CreateOrder', { id: 'second', total: 3, items: 1, shipTo: 'c' });
+      await expect(withTimeout(forgottenSecond, 5_000)).resolves.toMatchObject({ aggregateId: 'second', version: 1 });
+      expect(await confirmed).toBe('ValidationError');
+      expect(await read).toBe('NotFoundError');
+      expect(await recreated).toMatchObject({ version: 1, state: { total: 3 } });
+      releaseFirst();
+      await expect(withTimeout(forgottenFirst, 5_000)).resolves.toMatchObject({ aggregateId: 'first' });
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('lets an onForget handler forget another aggregate of its shard and wait for it', async () => {
+    const engine = await open({ domain: orderDomain, dataDir: tempDir(), shards: 1 });
+    try {
+      await engine.send('CreateOrder', { id: 'parent', total: 1, items: 1, shipTo: 'a' });
+      await engine.send('CreateOrder', { id: 'child', total: 2, items: 1, shipTo: 'b' });
+      engine.onForget(async (tombstone) => {
+        if (tombstone.aggregateId === 'parent') await engine.forget('child');
+      });
+      await expect(withTimeout(engine.forget('parent'), 5_000)).resolves.toMatchObject({ aggregateId: 'parent' });
+      expect([await engine.exists('parent'), await engine.exists('child')]).toEqual([false, false]);
+    } finally {
+      await engine.close({ timeoutMs: 5_000 });
+    }
+  });
+
   it('rejects a missing aggregate with NotFoundError and a bad ID with InvalidArgumentError', async () => {
     const engine = await open({ domain: orderDomain, dataDir: tempDir(), shards: 1 });
     try {
