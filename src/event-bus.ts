@@ -66,12 +66,16 @@ export function checkSubscribeArguments(handler: unknown, options: object, extra
 }
 
 export class EventBus {
+  readonly #subscriptions = new Set<Subscription>();
   /**
-   * Replaced, never changed in place, on subscribe and unsubscribe: `publish`
-   * walks the list it started with, so a subscription made by a handler
-   * during a publish does not receive the events already being published.
+   * The subscriptions as a list, made again after a change: `publish` walks
+   * the list it started with, so a subscription made by a handler during a
+   * publish does not receive the events already being published. (Copying
+   * on every subscribe instead made many `waitFor` calls quadratic.)
    */
-  #subscriptions: readonly Subscription[] = [];
+  #list: readonly Subscription[] | undefined;
+  /** Events `listen()` iterators hold unread: they count towards backpressure, not towards `drain()`. */
+  #unread = 0;
   readonly #onHandlerError: HandlerErrorHook;
   readonly #maxPending: number;
   /** Deliveries queued or running; `drain()` waits for zero. */
@@ -113,18 +117,30 @@ export class EventBus {
   }
 
   add<T extends Subscription>(subscription: T): T {
-    this.#subscriptions = [...this.#subscriptions, subscription];
+    this.#subscriptions.add(subscription);
+    this.#list = undefined;
     return subscription;
   }
 
   remove(subscription: Subscription): void {
-    this.#subscriptions = this.#subscriptions.filter((s) => s !== subscription);
+    this.#subscriptions.delete(subscription);
+    this.#list = undefined;
     subscription.close();
   }
 
   /** Closes every subscription, for an engine that closed: `listen` iterators end, pending `waitFor` calls reject. */
   close(): void {
-    for (const subscription of this.#subscriptions) this.remove(subscription);
+    for (const subscription of [...this.#subscriptions]) this.remove(subscription);
+  }
+
+  #current(): readonly Subscription[] {
+    return (this.#list ??= [...this.#subscriptions]);
+  }
+
+  /** A `listen()` iterator's unread events grew (positive) or shrank by `change`. */
+  unreadChanged(change: number): void {
+    this.#unread += change;
+    if (change < 0) this.#relieve();
   }
 
   /** Counts a delivery queued directly on a subscription (durable catch-up). */
@@ -151,7 +167,7 @@ export class EventBus {
     // Starts at 1 so the count cannot reach zero before every delivery was queued.
     let remaining = 1;
     const settledOne = onHandled === undefined ? undefined : () => --remaining === 0 && onHandled();
-    for (const subscription of this.#subscriptions) {
+    for (const subscription of this.#current()) {
       for (const event of events) {
         if (subscription.offer(event, settledOne)) {
           this.#outstanding++;
@@ -164,7 +180,7 @@ export class EventBus {
 
   /** Resolves once every subscriber that received `event` has handled it. */
   async whenHandled(event: HandledQuery): Promise<void> {
-    await Promise.all(this.#subscriptions.map((s) => s.whenHandled(event)));
+    await Promise.all(this.#current().map((s) => s.whenHandled(event)));
   }
 
   /** Resolves when every event published so far has been handled by every subscriber. */
@@ -175,12 +191,12 @@ export class EventBus {
 
   /** `undefined` when shards may dispatch; otherwise resolves once subscribers caught up. */
   backpressure(): Promise<void> | undefined {
-    if (this.#outstanding < this.#maxPending) return undefined;
+    if (this.#outstanding + this.#unread < this.#maxPending) return undefined;
     return new Promise((resolve) => this.#reliefWaiters.push(resolve));
   }
 
   stats(shards: number): SubscriberStats[] {
-    return this.#subscriptions.map((s) => {
+    return this.#current().map((s) => {
       const base = { name: s.name, delivered: s.delivered, failed: s.failed, pending: s.pending };
       if (s instanceof DurableSubscription) return { ...base, lag: s.lag(), durable: s.durableName, checkpoints: s.checkpoints() };
       return { ...base, lag: Array.from({ length: shards }, (_, i) => s.pendingByShard[i] ?? 0) };
@@ -190,7 +206,11 @@ export class EventBus {
   #settled(): void {
     this.#outstanding--;
     if (this.#outstanding === 0 && this.#drainWaiters.length > 0) for (const wake of this.#drainWaiters.splice(0)) wake();
-    if (this.#reliefWaiters.length > 0 && this.#outstanding <= this.#maxPending / 2) {
+    this.#relieve();
+  }
+
+  #relieve(): void {
+    if (this.#reliefWaiters.length > 0 && this.#outstanding + this.#unread <= this.#maxPending / 2) {
       for (const wake of this.#reliefWaiters.splice(0)) wake();
     }
   }

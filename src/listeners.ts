@@ -33,9 +33,10 @@ function checkOptions(options: unknown, known: string[], call: string): Record<s
 
 /**
  * Matching events as an async iterator, in arrival order. Events are
- * buffered until read; the subscription ends after `count` events, on
- * `return()` (a `break` out of `for await`), or when the engine closes
- * (the events already buffered are still read).
+ * buffered until read, and count towards `maxPendingDeliveries` meanwhile
+ * (an iterator nobody reads holds back the shards); the subscription ends
+ * after `count` events, on `return()` (a `break` out of `for await`), or
+ * when the engine closes (the events already buffered are still read).
  */
 export function listen<S extends object>(bus: EventBus, pattern: EventPattern, options?: ListenOptions): AsyncIterableIterator<StoredEvent<S>> {
   const { count } = checkOptions(options, ['count'], 'listen');
@@ -53,8 +54,12 @@ export function listen<S extends object>(bus: EventBus, pattern: EventPattern, o
       if (ended || received >= limit) return;
       received++;
       const reader = readers.shift();
-      if (reader === undefined) buffered.push(event);
-      else reader({ value: event, done: false });
+      if (reader !== undefined) reader({ value: event, done: false });
+      else {
+        buffered.push(event);
+        // Unread events hold back the shards like a slow handler would, so an iterator read slowly cannot grow memory without bound.
+        bus.unreadChanged(1);
+      }
       if (received >= limit) stop();
     },
     { name: `listen(${String(pattern)})` },
@@ -68,11 +73,15 @@ export function listen<S extends object>(bus: EventBus, pattern: EventPattern, o
   const iterator: AsyncIterableIterator<StoredEvent<S>> = {
     next(): Promise<IteratorResult<StoredEvent<S>>> {
       const event = buffered.shift();
-      if (event !== undefined) return Promise.resolve({ value: event, done: false });
+      if (event !== undefined) {
+        bus.unreadChanged(-1);
+        return Promise.resolve({ value: event, done: false });
+      }
       if (ended) return Promise.resolve({ value: undefined, done: true });
       return new Promise((resolve) => readers.push(resolve));
     },
     return(): Promise<IteratorResult<StoredEvent<S>>> {
+      bus.unreadChanged(-buffered.length);
       buffered.length = 0;
       stop();
       return Promise.resolve({ value: undefined, done: true });

@@ -275,4 +275,25 @@ describe('backpressure from a slow subscriber', () => {
       await engine.close();
     }
   });
+
+  it('counts the events a listen() iterator has not read yet, so a slow reader holds back the shards too', async () => {
+    const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1, maxPendingDeliveries: 50, maxBatch: 10 });
+    const events = engine.listen('Incremented');
+    try {
+      const sends = Array.from({ length: 300 }, (_, i) => engine.send('Increment', { id: `unread${i}`, by: 1 }));
+      await sleep(300);
+      const committedWhileUnread = engine.stats().shards[0]!.committed;
+      expect(committedWhileUnread).toBeGreaterThanOrEqual(50);
+      expect(committedWhileUnread).toBeLessThanOrEqual(70);
+      let read = 0;
+      for await (const _event of events) if (++read === 300) break;
+      await Promise.all(sends);
+      expect(engine.stats().shards[0]!.committed).toBe(300);
+      // Nothing unread is left counted: the shards run freely again.
+      await engine.send('Increment', { id: 'after', by: 1 });
+      await engine.drain();
+    } finally {
+      await engine.close();
+    }
+  });
 });
