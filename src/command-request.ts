@@ -6,7 +6,7 @@
  */
 import type { CommandDefinition, Domain } from './domain.js';
 import { CommandFailedError, UnknownCommandError, describeThrown } from './errors.js';
-import { checkAggregateId, checkPayload, checkSendOptions } from './input-checks.js';
+import { checkAggregateId, checkPayload, checkSendOptions, metadataText } from './input-checks.js';
 import type { CommandRequest } from './protocol.js';
 
 export interface CheckedCommand {
@@ -34,6 +34,6 @@ export function checkCommand(domain: Domain<object, object>, type: unknown, payl
   // One literal, optional fields added after: objects completed by spreads were measured slow to read.
   const op: { -readonly [K in keyof CommandRequest]: CommandRequest[K] } = { kind: 'command', type, payloadJson, aggregateId: id };
   if (checked.commandId !== undefined) op.commandId = checked.commandId;
-  if (checked.metadata !== undefined) op.metadata = checked.metadata;
+  if (checked.metadata !== undefined) op.metadataJson = metadataText(checked.metadata, type, maxPayloadBytes);
   return { op, signal: checked.signal };
 }

@@ -68,16 +68,30 @@ export function checkPayload(payload: unknown, type: string, maxBytes: number): 
     // A getter or a proxy of the caller's threw while the payload was read.
     throw new InvalidArgumentError(`${type}: reading the payload threw: ${describeThrown(thrown).message}`, { type });
   }
-  // A UTF-16 code unit is at most 3 bytes of UTF-8: most payloads need no count.
+  return withinSize(text, 'payload', type, maxBytes);
+}
+
+/** `text` when its UTF-8 form fits `maxBytes` (`maxPayloadBytes`), else `InvalidArgumentError` naming `what`. */
+function withinSize(text: string, what: string, type: string, maxBytes: number): string {
+  // A UTF-16 code unit is at most 3 bytes of UTF-8: most texts need no count.
   const bytes = text.length * 3 <= maxBytes ? 0 : Buffer.byteLength(text);
   if (bytes > maxBytes) {
-    throw new InvalidArgumentError(`${type}: payload is ${bytes} bytes as JSON, over maxPayloadBytes (${maxBytes})`, {
+    throw new InvalidArgumentError(`${type}: ${what} is ${bytes} bytes as JSON, over maxPayloadBytes (${maxBytes})`, {
       type,
       bytes,
       maxPayloadBytes: maxBytes,
     });
   }
   return text;
+}
+
+/**
+ * Checked metadata as the JSON text it travels and is stored as. It is held
+ * to `maxPayloadBytes` like the payload: unlimited, it could make a batch too
+ * long to send (see batch-length.ts) and an event too large to read back.
+ */
+export function metadataText(metadata: JsonObject, type: string, maxBytes: number): string {
+  return withinSize(JSON.stringify(metadata), 'metadata', type, maxBytes);
 }
 
 export interface CheckedSendOptions {

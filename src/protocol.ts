@@ -35,14 +35,14 @@ export interface CommandOp {
   readonly metadata?: JsonObject;
 }
 
-/** A command as the main thread sends it: the payload is the JSON text checked at `send`. */
+/** A command as the main thread sends it: the payload and the metadata are the JSON texts checked at `send`. */
 export interface CommandRequest {
   readonly kind: 'command';
   readonly type: string;
   readonly payloadJson: string;
   readonly aggregateId: string;
   readonly commandId?: string;
-  readonly metadata?: JsonObject;
+  readonly metadataJson?: string;
 }
 
 export interface GetOp {

@@ -44,6 +44,11 @@ const cases: Array<[string, (engine: AnyEngine) => unknown, RegExp]> = [
   ['waitFor("X", { timeoutMs: 0 })', (e) => e.waitFor('X', { timeoutMs: 0 }), /waitFor option timeoutMs must be an integer number of milliseconds from 1 to 2147483647, or Infinity for no limit, got 0/],
   ['waitFor("X", { signal: {} })', (e) => e.waitFor('X', bad({ signal: {} })), /signal must be an AbortSignal/],
   ['sendAndWait with a function payload', (e) => e.sendAndWait('Increment', bad({ id: 'x', by: () => 1 })), /payload\.by is a function/],
+  [
+    'send with metadata over maxPayloadBytes',
+    (e) => e.send('Increment', { id: 'x', by: 1 }, { metadata: { note: 'x'.repeat(1_100_000) } }),
+    /^Increment: metadata is 1100011 bytes as JSON, over maxPayloadBytes \(1048576\)$/,
+  ],
   ['send with metadata that is not JSON', (e) => e.send('Increment', { id: 'x', by: 1 }, bad({ metadata: { at: new Date() } })), /metadata\.at is a Date/],
   [
     'send with metadata whose getter throws',

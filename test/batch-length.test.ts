@@ -1,14 +1,23 @@
 /**
  * How a shard's queue is cut into batches: at most `maxBatch` operations,
- * at most MAX_BATCH_PAYLOAD_CHARS of payload JSON unless one command's
- * payload alone is larger (then no other command joins it), and a `forget`
- * always alone.
+ * at most MAX_BATCH_PAYLOAD_CHARS of payload and metadata JSON unless one
+ * command's alone is larger (then no other command joins it), and a
+ * `forget` always alone.
  */
 import fc from 'fast-check';
 import { MAX_BATCH_PAYLOAD_CHARS, batchLength } from '../dist/src/batch-length.js';
 import type { ShardRequest } from '../dist/src/protocol.js';
 
-const command = (chars: number): { op: ShardRequest } => ({ op: { kind: 'command', type: 'T', aggregateId: 'a', payloadJson: 'x'.repeat(chars) } });
+const command = (chars: number, metadataChars = 0): { op: ShardRequest } => ({
+  op: {
+    kind: 'command',
+    type: 'T',
+    aggregateId: 'a',
+    payloadJson: 'x'.repeat(chars),
+    ...(metadataChars > 0 ? { metadataJson: 'm'.repeat(metadataChars) } : {}),
+  },
+});
+const size = (op: ShardRequest): number => (op.kind === 'command' ? op.payloadJson.length + (op.metadataJson?.length ?? 0) : 0);
 const get: { op: ShardRequest } = { op: { kind: 'get', aggregateId: 'a' } };
 const forget: { op: ShardRequest } = { op: { kind: 'forget', aggregateId: 'a' } };
 
@@ -24,6 +33,8 @@ describe('the next batch of a shard queue', () => {
     expect(batchLength([command(500), command(1)], 1000, 100)).toBe(1);
     // Reads carry no payload and do not count.
     expect(batchLength([command(60), get, get, command(60)], 1000, 100)).toBe(3);
+    // Metadata counts with its payload.
+    expect(batchLength([command(10, 50), command(10, 50)], 1000, 100)).toBe(1);
   });
 
   it('sends a forget alone', () => {
@@ -33,7 +44,7 @@ describe('the next batch of a shard queue', () => {
 
   it('holds its invariants for any queue', () => {
     const op = fc.oneof(
-      fc.integer({ min: 0, max: 300 }).map(command),
+      fc.tuple(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 100 })).map(([chars, metadata]) => command(chars, metadata)),
       fc.constant(get),
       fc.constant(forget),
     );
@@ -42,7 +53,7 @@ describe('the next batch of a shard queue', () => {
         const n = batchLength(queue, maxBatch, budget);
         if (queue.length === 0) return n === 0;
         const batch = queue.slice(0, n);
-        const chars = batch.reduce((sum, { op }) => sum + (op.kind === 'command' ? op.payloadJson.length : 0), 0);
+        const chars = batch.reduce((sum, { op }) => sum + size(op), 0);
         const commands = batch.filter(({ op }) => op.kind === 'command').length;
         const alone = batch.some(({ op }) => op.kind === 'forget') ? n === 1 : true;
         // Maximal: the next operation would break a rule.
@@ -52,7 +63,7 @@ describe('the next batch of a shard queue', () => {
           n < maxBatch &&
           next.kind !== 'forget' &&
           !batch.some(({ op }) => op.kind === 'forget') &&
-          (next.kind !== 'command' || chars + next.payloadJson.length <= budget);
+          (next.kind !== 'command' || chars + size(next) <= budget);
         return n >= 1 && n <= maxBatch && (chars <= budget || commands === 1) && alone && !couldTakeMore;
       }),
       { numRuns: 500 },

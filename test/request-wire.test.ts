@@ -26,7 +26,10 @@ const request: fc.Arbitrary<{ request: ShardRequest; op: ShardOp }> = fc.oneof(
       const request: { -readonly [K in keyof CommandRequest]: CommandRequest[K] } = { kind: 'command', type, payloadJson: JSON.stringify(p), aggregateId };
       const op: Record<string, unknown> = { kind: 'command', type, payload: p, aggregateId };
       if (commandId !== undefined) request.commandId = op.commandId = commandId;
-      if (metadata !== undefined) request.metadata = op.metadata = metadata;
+      if (metadata !== undefined) {
+        request.metadataJson = JSON.stringify(metadata);
+        op.metadata = metadata;
+      }
       return { request, op: op as unknown as ShardOp };
     }),
   },
