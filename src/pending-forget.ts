@@ -79,19 +79,6 @@ export function takeBatch(queue: QueuedOp[], maxBatch: number, pending: PendingF
   return batch;
 }
 
-/**
- * How much of the shard's `queueDepth` the queue takes for `op` (for any
- * operation, when omitted). Operations held for a pending forget take room
- * only from one another: a tombstone handler's send to another aggregate
- * must not wait for room behind them, since they wait for the handler.
- */
-export function roomTaken(queue: readonly QueuedOp[], pending: PendingForgets, op?: ShardRequest): number {
-  if (pending.size === 0 || (op !== undefined && pending.holdsBack(op))) return queue.length;
-  let held = 0;
-  for (const item of queue) if (pending.holdsBack(item.op)) held++;
-  return queue.length - held;
-}
-
 /** Whether a dispatch would find something to do: while forgets are pending, some of the queue waits for them. */
 export function hasRunnable(queue: readonly QueuedOp[], pending: PendingForgets): boolean {
   if (pending.size === 0) return queue.length > 0;

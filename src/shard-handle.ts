@@ -17,7 +17,7 @@ import type { StoredEvent } from './event.js';
 import type { ResolvedOptions } from './options.js';
 import { OpenBatches, type OpResult, type QueuedOp } from './open-batches.js';
 import { outcomeAt } from './outcome-wire.js';
-import { PendingForget, PendingForgets, erase, hasRunnable, roomTaken, takeBatch } from './pending-forget.js';
+import { PendingForget, PendingForgets, erase, hasRunnable, takeBatch } from './pending-forget.js';
 import type { ShardConfig, ShardRequest } from './protocol.js';
 import { RoomWaiters } from './room-waiters.js';
 import { ShardMetrics } from './shard-metrics.js';
@@ -92,7 +92,7 @@ export class ShardHandle {
   }
 
   async #enqueueWhenRoom(op: ShardRequest, signal: AbortSignal | undefined): Promise<OpResult> {
-    while (this.#occupied(op) >= this.#options.queueDepth) {
+    while (this.#queue.length >= this.#options.queueDepth) {
       if (this.#options.onFull === 'reject') {
         throw new QueueFullError(`shard ${this.index} has ${this.#queue.length} operations waiting (queueDepth ${this.#options.queueDepth})`, {
           shard: this.index,
@@ -201,9 +201,9 @@ export class ShardHandle {
         }
         if (this.#worker.broken !== undefined) {
           this.#options.logger.error({ shard: this.index, err: this.#worker.broken }, `shard ${this.index} cannot restart: ${this.#worker.broken.message}`);
-          // A shard that cannot restart fails what waits for it too.
-          this.rejectQueued(this.#worker.broken);
         }
+        // A shard that cannot restart fails what waits for it too.
+        if (this.#worker.broken !== undefined) this.rejectQueued(this.#worker.broken);
         return;
       }
       this.metrics.cache = reply.cache;
@@ -223,8 +223,6 @@ export class ShardHandle {
   /** Hands the tombstone to its handlers; the erasure runs once they have settled (see pending-forget.ts). */
   #deliverTombstone(forget: PendingForget): void {
     this.#forgets.add(forget);
-    // What it holds back no longer takes room from the others.
-    this.#wakeRoomWaiters();
     const erasable = (): void => {
       forget.delivered = true;
       this.#schedule();
@@ -260,15 +258,20 @@ export class ShardHandle {
 
   #abort(item: QueuedOp): void {
     if (item.settled) return;
-    if (item.dispatched) {
-      const message = 'aborted after it was sent to its shard; it may still be committed: re-send with the same commandId to find out';
-      return this.#settle(item, new AbortError(message, { executed: 'unknown' }));
+    if (!item.dispatched) {
+      const index = this.#queue.indexOf(item);
+      if (index >= 0) this.#queue.splice(index, 1);
+      this.#settle(item, new AbortError('aborted while queued; it was not executed', { executed: false }));
+      this.#wakeRoomWaiters();
+      this.#checkIdle();
+      return;
     }
-    const index = this.#queue.indexOf(item);
-    if (index >= 0) this.#queue.splice(index, 1);
-    this.#settle(item, new AbortError('aborted while queued; it was not executed', { executed: false }));
-    this.#wakeRoomWaiters();
-    this.#checkIdle();
+    this.#settle(
+      item,
+      new AbortError('aborted after it was sent to its shard; it may still be committed: re-send with the same commandId to find out', {
+        executed: 'unknown',
+      }),
+    );
   }
 
   #settle(item: QueuedOp, error: AsynxError | undefined, value?: OpResult): void {
@@ -281,11 +284,7 @@ export class ShardHandle {
   }
 
   #wakeRoomWaiters(): void {
-    this.#roomWaiters.wake(this.#options.queueDepth - this.#occupied());
-  }
-
-  #occupied(op?: ShardRequest): number {
-    return roomTaken(this.#queue, this.#forgets, op);
+    this.#roomWaiters.wake(this.#options.queueDepth - this.#queue.length);
   }
 
   #isIdle(): boolean {

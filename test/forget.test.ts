@@ -174,34 +174,6 @@ describe('forget (GDPR erasure)', () => {
     }
   });
 
-  it('does not let operations waiting for the erasure take the queue room a handler needs (onFull: wait)', async () => {
-    const engine = await open({ domain: orderDomain, dataDir: tempDir(), shards: 1, queueDepth: 4, onFull: 'wait' });
-    try {
-      await engine.send('CreateOrder', { id: 'gone', total: 1, items: 1, shipTo: 'a' });
-      await engine.send('CreateOrder', { id: 'other', total: 2, items: 1, shipTo: 'b' });
-      let heldQueued!: () => void;
-      const queueFull = new Promise<void>((resolve) => (heldQueued = resolve));
-      const held: Array<Promise<unknown>> = [];
-      engine.onForget(async (tombstone) => {
-        if (tombstone.aggregateId !== 'gone') return;
-        await queueFull;
-        await engine.send('ConfirmOrder', { id: 'other' });
-      });
-      const forgotten = engine.forget('gone');
-      // Four operations on the aggregate being forgotten fill the queue while its handler runs.
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      held.push(engine.send('CreateOrder', { id: 'gone', total: 3, items: 1, shipTo: 'c' }));
-      for (let i = 0; i < 3; i++) held.push(engine.get('gone'));
-      heldQueued();
-      await expect(withTimeout(forgotten, 5_000)).resolves.toMatchObject({ aggregateId: 'gone' });
-      expect(await held[0]).toMatchObject({ version: 1, state: { total: 3 } });
-      expect((await Promise.all(held.slice(1))).map((state) => (state as { total: number }).total)).toEqual([3, 3, 3]);
-      expect((await engine.get('other')).status).toBe('Confirmed');
-    } finally {
-      await engine.close({ timeoutMs: 5_000 });
-    }
-  });
-
   it('rejects a missing aggregate with NotFoundError and a bad ID with InvalidArgumentError', async () => {
     const engine = await open({ domain: orderDomain, dataDir: tempDir(), shards: 1 });
     try {
