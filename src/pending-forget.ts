@@ -2,18 +2,20 @@
  * Forgets between their tombstone and their erasure. The tombstone's
  * handlers may read or change other aggregates of the same shard, forget
  * them too, and wait for that, so the shard keeps running everything else
- * meanwhile: only operations on an aggregate being forgotten wait for its
- * erasure, which then runs before anything else. Per aggregate, operations
+ * meanwhile: only commands (and forgets) for an aggregate being forgotten
+ * wait for its erasure, which then runs before anything else; reads of it
+ * are answered at once as of after the forget. Per aggregate, operations
  * still run in the order they were sent: those queued behind a forget are
  * held until its erasure, and a forget is sent to the worker alone (see
  * batch-length.ts), so nothing behind it can join its batch.
  */
 import { batchLength } from './batch-length.js';
-import { ShardCrashedError, describeThrown, fromWire, isAsynxError, type AsynxError } from './errors.js';
+import { NotFoundError, ShardCrashedError, describeThrown, fromWire, isAsynxError, type AsynxError } from './errors.js';
 import type { StoredEvent } from './event.js';
+import { encodeEvents } from './event-wire.js';
 import type { QueuedOp } from './open-batches.js';
 import { outcomeAt } from './outcome-wire.js';
-import type { ShardRequest } from './protocol.js';
+import type { EncodedPage, ShardRequest } from './protocol.js';
 import type { ShardWorker } from './shard-worker.js';
 
 export class PendingForget {
@@ -31,9 +33,42 @@ export class PendingForget {
 
 }
 
+/** A read's answer without the shard: its value, or the error it rejects with. */
+export type ReadAnswer = { readonly value: unknown } | { readonly error: AsynxError };
+
 /** The pending forgets of one shard, by aggregate. */
 export class PendingForgets {
   readonly #byAggregate = new Map<string, PendingForget>();
+  /** The domain's aggregate type, for the messages of reads answered here. */
+  readonly #aggregate: string;
+
+  constructor(aggregate: string) {
+    this.#aggregate = aggregate;
+  }
+
+  /**
+   * The answer to a read of an aggregate being forgotten. Anything queued for
+   * it now was sent after its `forget`, so it must see the aggregate gone;
+   * answered here, it does not wait for the erasure, which may wait for the
+   * very handler that reads (two aggregates forgotten at once whose handlers
+   * read each other). `undefined` for any other operation.
+   */
+  answerRead(op: ShardRequest): ReadAnswer | undefined {
+    if (!this.holdsBack(op)) return undefined;
+    switch (op.kind) {
+      case 'get':
+        return { error: new NotFoundError(`${this.#aggregate} ${op.aggregateId} does not exist`, { aggregateId: op.aggregateId }) };
+      case 'exists':
+      case 'preload':
+        return { value: false };
+      case 'history': {
+        const page: EncodedPage = { events: encodeEvents([]), latestVersion: 0 };
+        return { value: page };
+      }
+      default:
+        return undefined;
+    }
+  }
 
   get size(): number {
     return this.#byAggregate.size;
@@ -57,6 +92,23 @@ export class PendingForgets {
   holdsBack(op: ShardRequest): boolean {
     return this.#byAggregate.size > 0 && 'aggregateId' in op && this.#byAggregate.has(op.aggregateId);
   }
+}
+
+/** Answers the reads queued for `forget`'s aggregate (see {@link PendingForgets.answerRead}) and takes them out of `queue`. */
+export function answerQueuedReads(queue: QueuedOp[], pending: PendingForgets, settle: (item: QueuedOp, error?: AsynxError, value?: unknown) => void): void {
+  let kept = 0;
+  for (const item of queue) {
+    const reply = pending.answerRead(item.op);
+    if (reply === undefined) queue[kept++] = item;
+    else if ('error' in reply) settle(item, reply.error);
+    else settle(item, undefined, reply.value);
+  }
+  queue.length = kept;
+}
+
+/** A read's answer as the promise its caller gets. */
+export function answered(reply: ReadAnswer): Promise<unknown> {
+  return 'error' in reply ? Promise.reject(reply.error) : Promise.resolve(reply.value);
 }
 
 /**

@@ -17,7 +17,7 @@ import type { StoredEvent } from './event.js';
 import type { ResolvedOptions } from './options.js';
 import { OpenBatches, type OpResult, type QueuedOp } from './open-batches.js';
 import { outcomeAt } from './outcome-wire.js';
-import { PendingForget, PendingForgets, erase, hasRunnable, takeBatch } from './pending-forget.js';
+import { PendingForget, PendingForgets, answerQueuedReads, answered, erase, hasRunnable, takeBatch } from './pending-forget.js';
 import type { ShardConfig, ShardRequest } from './protocol.js';
 import { RoomWaiters } from './room-waiters.js';
 import { ShardMetrics } from './shard-metrics.js';
@@ -47,25 +47,22 @@ export class ShardHandle {
   readonly #openBatches: OpenBatches;
   readonly #roomWaiters = new RoomWaiters();
   #idleWaiters: Array<() => void> = [];
-  readonly #forgets = new PendingForgets();
+  readonly #forgets: PendingForgets;
+  /** The highest event position this shard has reported on its event port. */
+  lastPosition = 0;
 
   constructor(index: number, config: ShardConfig, options: ResolvedOptions, hooks: ShardHandleHooks) {
     this.index = index;
     this.#options = options;
     this.#hooks = hooks;
     this.#worker = new ShardWorker(index, config, options, (notice) => this.#onNotice(notice));
-    this.#openBatches = new OpenBatches(
-      (item, error, value) => this.#settle(item, error, value),
-      this.metrics,
-      (open) => {
-        if (open === 0) this.#worker.idle();
-        this.#checkIdle();
-      },
-    );
+    this.#forgets = new PendingForgets(config.aggregate);
+    const onClosed = (open: number): void => {
+      if (open === 0) this.#worker.idle();
+      this.#checkIdle();
+    };
+    this.#openBatches = new OpenBatches((item, error, value) => this.#settle(item, error, value), this.metrics, onClosed);
   }
-
-  /** The highest event position this shard has reported on its event port. */
-  lastPosition = 0;
 
   get queueDepth(): number {
     return this.#queue.length;
@@ -109,6 +106,8 @@ export class ShardHandle {
     if (this.#closed) return Promise.reject(new ShuttingDownError(`shard ${this.index} is closed`));
     if (this.#worker.broken !== undefined) return Promise.reject(this.#worker.broken);
     if (signal?.aborted === true) return Promise.reject(new AbortError('the signal was already aborted; not executed', { executed: false }));
+    const reply = this.#forgets.answerRead(op);
+    if (reply !== undefined) return answered(reply);
     return new Promise<OpResult>((resolve, reject) => {
       const item: QueuedOp = {
         op,
@@ -223,6 +222,7 @@ export class ShardHandle {
   /** Hands the tombstone to its handlers; the erasure runs once they have settled (see pending-forget.ts). */
   #deliverTombstone(forget: PendingForget): void {
     this.#forgets.add(forget);
+    answerQueuedReads(this.#queue, this.#forgets, (item, error, value) => this.#settle(item, error, value));
     const erasable = (): void => {
       forget.delivered = true;
       this.#schedule();

@@ -4,6 +4,7 @@ import { Registry } from 'prom-client';
 import { InvalidArgumentError, NotFoundError, open, type StoredEvent } from '../dist/src/index.js';
 import { registerMetrics } from '../dist/src/prometheus.js';
 import { orderDomain, type Order } from '../dist/examples/order/domain.js';
+import { collect } from './support/collect.js';
 import { useTempDirs } from './support/temp-dir.js';
 
 const tempDir = useTempDirs();
@@ -156,6 +157,30 @@ describe('forget (GDPR erasure)', () => {
       await expect(withTimeout(forgottenFirst, 5_000)).resolves.toMatchObject({ aggregateId: 'first' });
     } finally {
       await engine.close();
+    }
+  });
+
+  it('answers reads of an aggregate being forgotten at once, as gone: two forgotten together may read each other', async () => {
+    const engine = await open({ domain: orderDomain, dataDir: tempDir(), shards: 1 });
+    try {
+      await engine.send('CreateOrder', { id: 'p', total: 1, items: 1, shipTo: 'a' });
+      await engine.send('CreateOrder', { id: 'q', total: 2, items: 1, shipTo: 'b' });
+      const seen: Record<string, unknown> = {};
+      engine.onForget(async (tombstone) => {
+        const partner = tombstone.aggregateId === 'p' ? 'q' : 'p';
+        // Both tombstones are out before either handler reads.
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        seen[tombstone.aggregateId] = [
+          await engine.exists(partner),
+          await engine.get(partner).catch((error: Error) => error.name),
+          (await collect(engine.history(partner))).length,
+        ];
+      });
+      const forgotten = Promise.all([engine.forget('p'), engine.forget('q')]);
+      await expect(withTimeout(forgotten, 5_000)).resolves.toHaveLength(2);
+      expect(seen).toEqual({ p: [false, 'NotFoundError', 0], q: [false, 'NotFoundError', 0] });
+    } finally {
+      await engine.close({ timeoutMs: 5_000 });
     }
   });
 
