@@ -226,6 +226,7 @@ export class Engine<D extends Domain<object, object> = Domain> {
       return Promise.reject(error as Error);
     }
     if (this.#closing !== undefined) return this.#closing;
+    this.#bus.closing();
     this.#closing = (async () => {
       let cancelTimeout = (): void => undefined;
       const timedOut = new Promise<'timeout'>((resolve) => {

@@ -76,6 +76,8 @@ export class EventBus {
   #list: readonly Subscription[] | undefined;
   /** Events `listen()` iterators hold unread: they count towards backpressure, not towards `drain()`. */
   #unread = 0;
+  /** Set when the engine starts closing: what `close()` finishes must not wait for readers that may read only after it. */
+  #closing = false;
   readonly #onHandlerError: HandlerErrorHook;
   readonly #maxPending: number;
   /** Deliveries queued or running; `drain()` waits for zero. */
@@ -137,6 +139,17 @@ export class EventBus {
     return (this.#list ??= [...this.#subscriptions]);
   }
 
+  /** Stops counting unread `listen()` events towards backpressure, for an engine that is closing. */
+  closing(): void {
+    this.#closing = true;
+    this.#relieve();
+  }
+
+  /** Unread `listen()` events that count towards backpressure now. */
+  get #held(): number {
+    return this.#closing ? 0 : this.#unread;
+  }
+
   /** A `listen()` iterator's unread events grew (positive) or shrank by `change`. */
   unreadChanged(change: number): void {
     this.#unread += change;
@@ -191,7 +204,7 @@ export class EventBus {
 
   /** `undefined` when shards may dispatch; otherwise resolves once subscribers caught up. */
   backpressure(): Promise<void> | undefined {
-    if (this.#outstanding + this.#unread < this.#maxPending) return undefined;
+    if (this.#outstanding + this.#held < this.#maxPending) return undefined;
     return new Promise((resolve) => this.#reliefWaiters.push(resolve));
   }
 
@@ -210,7 +223,7 @@ export class EventBus {
   }
 
   #relieve(): void {
-    if (this.#reliefWaiters.length > 0 && this.#outstanding + this.#unread <= this.#maxPending / 2) {
+    if (this.#reliefWaiters.length > 0 && this.#outstanding + this.#held <= this.#maxPending / 2) {
       for (const wake of this.#reliefWaiters.splice(0)) wake();
     }
   }

@@ -296,4 +296,19 @@ describe('backpressure from a slow subscriber', () => {
       await engine.close();
     }
   });
+
+  it('does not let unread listen() events keep close() from finishing accepted commands', async () => {
+    const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1, maxPendingDeliveries: 2 });
+    const events = engine.listen('Incremented');
+    await engine.send('Increment', { id: 'a', by: 1 });
+    await engine.send('Increment', { id: 'b', by: 1 });
+    // Two unread events hold the shard back; these two wait for it.
+    const accepted = [engine.send('Increment', { id: 'c', by: 1 }), engine.send('Increment', { id: 'd', by: 1 })];
+    await engine.close({ timeoutMs: 5_000 });
+    expect((await Promise.all(accepted)).map((event) => event.aggregateId)).toEqual(['c', 'd']);
+    // Events buffered before the close are still read.
+    const read: string[] = [];
+    for await (const event of events) read.push(event.aggregateId);
+    expect(read).toEqual(['a', 'b', 'c', 'd']);
+  });
 });
