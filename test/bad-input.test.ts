@@ -9,6 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidArgumentError, open, type Engine } from '../dist/src/index.js';
 import { counterDomain } from '../dist/test/fixtures/counter-domain.js';
+import { useCounterEngine } from './support/counter-engine.js';
 import { rejectionOf } from './support/rejection.js';
 import { useTempDirs } from './support/temp-dir.js';
 
@@ -133,18 +134,14 @@ describe('bad input at every entry point', () => {
 });
 
 describe('waitFor reports bad input as a rejected promise, never as a throw', () => {
-  let engine: AnyEngine;
-  beforeAll(async () => {
-    engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1 });
-  });
-  afterAll(() => engine.close());
+  const engine = useCounterEngine(tempDir);
 
   it.each([
-    ['an empty pattern', () => engine.waitFor(''), /pattern cannot be empty/],
-    ['a negative timeoutMs', () => engine.waitFor('X', { timeoutMs: -1 }), /waitFor option timeoutMs must be an integer number of milliseconds from 1 .*, got -1/],
-    ['an unknown option', () => engine.waitFor('X', bad({ timeout: 5 })), /unknown waitFor option "timeout" \(did you mean "timeoutMs"\?\)/],
-    ['a signal that is not an AbortSignal', () => engine.waitFor('X', bad({ signal: 'stop' })), /waitFor option signal must be an AbortSignal/],
-    ['null as the options', () => engine.waitFor('X', bad(null)), /waitFor: options must be an object/],
+    ['an empty pattern', () => engine().waitFor(''), /pattern cannot be empty/],
+    ['a negative timeoutMs', () => engine().waitFor('X', { timeoutMs: -1 }), /waitFor option timeoutMs must be an integer number of milliseconds from 1 .*, got -1/],
+    ['an unknown option', () => engine().waitFor('X', bad({ timeout: 5 })), /unknown waitFor option "timeout" \(did you mean "timeoutMs"\?\)/],
+    ['a signal that is not an AbortSignal', () => engine().waitFor('X', bad({ signal: 'stop' })), /waitFor option signal must be an AbortSignal/],
+    ['null as the options', () => engine().waitFor('X', bad(null)), /waitFor: options must be an object/],
   ])('%s', async (_name, call, message) => {
     let returned: Promise<unknown> | undefined;
     expect(() => {
@@ -156,11 +153,7 @@ describe('waitFor reports bad input as a rejected promise, never as a throw', ()
 });
 
 describe('close with bad arguments rejects and leaves the engine open', () => {
-  let engine: AnyEngine;
-  beforeAll(async () => {
-    engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1 });
-  });
-  afterAll(() => engine.close());
+  const engine = useCounterEngine(tempDir);
 
   it.each([
     ['null', null, /^close\(\): options must be an object, got null$/],
@@ -173,11 +166,11 @@ describe('close with bad arguments rejects and leaves the engine open', () => {
   ])('%s', async (_name, options, message) => {
     let returned: Promise<void> | undefined;
     expect(() => {
-      returned = engine.close(bad(options));
+      returned = engine().close(bad(options));
     }).not.toThrow();
     await expect(returned).rejects.toBeInstanceOf(InvalidArgumentError);
     await expect(returned).rejects.toThrow(message);
-    expect((await engine.send('Increment', { id: 'open', by: 1 })).aggregateId).toBe('open');
+    expect((await engine().send('Increment', { id: 'open', by: 1 })).aggregateId).toBe('open');
   });
 });
 

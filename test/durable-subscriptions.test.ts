@@ -2,6 +2,7 @@ import { CommandFailedError, InvalidArgumentError, open, type Engine, type Store
 import { counterDomain, type Counter } from '../dist/test/fixtures/counter-domain.js';
 import { brokenProfileV2 } from '../dist/test/fixtures/profile-v2-broken-domain.js';
 import { profileV1 } from '../dist/test/fixtures/profile-v1-domain.js';
+import { writeV1Profiles } from './support/profile-history.js';
 import { useTempDirs } from './support/temp-dir.js';
 
 const tempDir = useTempDirs();
@@ -325,10 +326,7 @@ describe('durable subscriptions', () => {
 
 describe('a durable catch-up that fails', () => {
   it('rejects drain() and close() with the cause, and close still releases the directory', async () => {
-    const dataDir = tempDir();
-    const v1 = await open({ domain: profileV1, dataDir, shards: 1 });
-    await v1.send('SetProfile', { id: 'p', name: 'P', mail: 'p@example.org' });
-    await v1.close();
+    const dataDir = await writeV1Profiles(tempDir(), ['p']);
 
     const broken = await open({ domain: brokenProfileV2, dataDir, shards: 1 });
     broken.subscribe('ProfileSet', () => undefined, { durable: 'directory' });

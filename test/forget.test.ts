@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
-import { InvalidArgumentError, NotFoundError, open, type StoredEvent } from '../dist/src/index.js';
+import { InvalidArgumentError, NotFoundError, open, type Engine, type StoredEvent } from '../dist/src/index.js';
 import { registerMetrics } from '../dist/src/prometheus.js';
 import { orderDomain, type Order } from '../dist/examples/order/domain.js';
 import { collect } from './support/collect.js';
@@ -29,6 +29,20 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
     timer = setTimeout(() => reject(new Error(`still pending after ${ms} ms`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+type OrderEngine = Engine<typeof orderDomain>;
+
+/** Runs `use` on a one-shard engine holding an order per ID (totals 1, 2, …), and closes it after. */
+async function withOrders(ids: readonly string[], use: (engine: OrderEngine) => Promise<void>): Promise<void> {
+  const engine = await open({ domain: orderDomain, dataDir: tempDir(), shards: 1 });
+  try {
+    for (const [i, id] of ids.entries()) await engine.send('CreateOrder', { id, total: i + 1, items: 1, shipTo: 'a' });
+    await use(engine);
+  } finally {
+    // A close that hangs fails the test instead of timing it out.
+    await engine.close({ timeoutMs: 5_000 });
+  }
 }
 
 describe('forget (GDPR erasure)', () => {
@@ -99,10 +113,7 @@ describe('forget (GDPR erasure)', () => {
   });
 
   it('lets the tombstone’s handlers read and change other aggregates of its shard; the forgotten one’s operations wait for the erasure', async () => {
-    const engine = await open({ domain: orderDomain, dataDir: tempDir(), shards: 1 });
-    try {
-      await engine.send('CreateOrder', { id: 'keep', total: 1, items: 1, shipTo: 'a' });
-      await engine.send('CreateOrder', { id: 'gone', total: 2, items: 1, shipTo: 'b' });
+    await withOrders(['keep', 'gone'], async (engine) => {
       const seenByHandlers: unknown[] = [];
       engine.onForget(async () => {
         seenByHandlers.push((await engine.get('keep')).status);
@@ -117,14 +128,11 @@ describe('forget (GDPR erasure)', () => {
       expect(seenByHandlers.sort()).toEqual([2, 'Pending', true].sort());
       expect(await readAfter).toBe(false);
       expect(await createdAfter).toMatchObject({ version: 1, state: { total: 3 } });
-    } finally {
-      await engine.close();
-    }
+    });
   });
 
   it('keeps each aggregate’s order behind a forget sent while another forget of its shard waits for its handlers', async () => {
-    const engine = await open({ domain: orderDomain, dataDir: tempDir(), shards: 1 });
-    try {
+    await withOrders(['first', 'second'], async (engine) => {
       let releaseFirst!: () => void;
       const firstHeld = new Promise<void>((resolve) => (releaseFirst = resolve));
       let firstSeen!: () => void;
@@ -134,8 +142,6 @@ describe('forget (GDPR erasure)', () => {
         firstSeen();
         await firstHeld;
       });
-      await engine.send('CreateOrder', { id: 'first', total: 1, items: 1, shipTo: 'a' });
-      await engine.send('CreateOrder', { id: 'second', total: 2, items: 1, shipTo: 'b' });
       const forgottenFirst = engine.forget('first');
       await firstDelivered;
       // All sent in this order while the first forget waits: each must see "second" erased.
@@ -155,16 +161,11 @@ describe('forget (GDPR erasure)', () => {
       expect(await recreated).toMatchObject({ version: 1, state: { total: 3 } });
       releaseFirst();
       await expect(withTimeout(forgottenFirst, 5_000)).resolves.toMatchObject({ aggregateId: 'first' });
-    } finally {
-      await engine.close();
-    }
+    });
   });
 
   it('answers reads of an aggregate being forgotten at once, as gone: two forgotten together may read each other', async () => {
-    const engine = await open({ domain: orderDomain, dataDir: tempDir(), shards: 1 });
-    try {
-      await engine.send('CreateOrder', { id: 'p', total: 1, items: 1, shipTo: 'a' });
-      await engine.send('CreateOrder', { id: 'q', total: 2, items: 1, shipTo: 'b' });
+    await withOrders(['p', 'q'], async (engine) => {
       const seen: Record<string, unknown> = {};
       engine.onForget(async (tombstone) => {
         const partner = tombstone.aggregateId === 'p' ? 'q' : 'p';
@@ -179,24 +180,17 @@ describe('forget (GDPR erasure)', () => {
       const forgotten = Promise.all([engine.forget('p'), engine.forget('q')]);
       await expect(withTimeout(forgotten, 5_000)).resolves.toHaveLength(2);
       expect(seen).toEqual({ p: [false, 'NotFoundError', 0], q: [false, 'NotFoundError', 0] });
-    } finally {
-      await engine.close({ timeoutMs: 5_000 });
-    }
+    });
   });
 
   it('lets an onForget handler forget another aggregate of its shard and wait for it', async () => {
-    const engine = await open({ domain: orderDomain, dataDir: tempDir(), shards: 1 });
-    try {
-      await engine.send('CreateOrder', { id: 'parent', total: 1, items: 1, shipTo: 'a' });
-      await engine.send('CreateOrder', { id: 'child', total: 2, items: 1, shipTo: 'b' });
+    await withOrders(['parent', 'child'], async (engine) => {
       engine.onForget(async (tombstone) => {
         if (tombstone.aggregateId === 'parent') await engine.forget('child');
       });
       await expect(withTimeout(engine.forget('parent'), 5_000)).resolves.toMatchObject({ aggregateId: 'parent' });
       expect([await engine.exists('parent'), await engine.exists('child')]).toEqual([false, false]);
-    } finally {
-      await engine.close({ timeoutMs: 5_000 });
-    }
+    });
   });
 
   it('rejects a missing aggregate with NotFoundError and a bad ID with InvalidArgumentError', async () => {

@@ -247,6 +247,20 @@ describe('live subscriptions', () => {
   });
 });
 
+/**
+ * Sends 300 increments to distinct counters of a one-shard engine opened with
+ * `maxPendingDeliveries: 50, maxBatch: 10` whose deliveries do not settle, and
+ * checks that the shard stopped at about 50 commits.
+ */
+async function sendHeldBack(engine: Engine<typeof counterDomain>, prefix: string): Promise<Array<Promise<unknown>>> {
+  const sends = Array.from({ length: 300 }, (_, i) => engine.send('Increment', { id: `${prefix}${i}`, by: 1 }));
+  await sleep(300);
+  const committedWhileHeld = engine.stats().shards[0]!.committed;
+  expect(committedWhileHeld).toBeGreaterThanOrEqual(50);
+  expect(committedWhileHeld).toBeLessThanOrEqual(70);
+  return sends;
+}
+
 describe('backpressure from a slow subscriber', () => {
   it('holds shard batches while too many deliveries are pending, so memory stays bounded', async () => {
     const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1, maxPendingDeliveries: 50, maxBatch: 10 });
@@ -260,11 +274,7 @@ describe('backpressure from a slow subscriber', () => {
     });
     try {
       // One aggregate per command: the handler runs for all of them at once, and all wait on the gate.
-      const sends = Array.from({ length: 300 }, (_, i) => engine.send('Increment', { id: `bp${i}`, by: 1 }));
-      await sleep(300);
-      const committedWhileBlocked = engine.stats().shards[0]!.committed;
-      expect(committedWhileBlocked).toBeGreaterThanOrEqual(50);
-      expect(committedWhileBlocked).toBeLessThanOrEqual(70);
+      const sends = await sendHeldBack(engine, 'bp');
       release();
       await Promise.all(sends);
       await engine.drain();
@@ -280,11 +290,7 @@ describe('backpressure from a slow subscriber', () => {
     const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1, maxPendingDeliveries: 50, maxBatch: 10 });
     const events = engine.listen('Incremented');
     try {
-      const sends = Array.from({ length: 300 }, (_, i) => engine.send('Increment', { id: `unread${i}`, by: 1 }));
-      await sleep(300);
-      const committedWhileUnread = engine.stats().shards[0]!.committed;
-      expect(committedWhileUnread).toBeGreaterThanOrEqual(50);
-      expect(committedWhileUnread).toBeLessThanOrEqual(70);
+      const sends = await sendHeldBack(engine, 'unread');
       let read = 0;
       for await (const _event of events) if (++read === 300) break;
       await Promise.all(sends);

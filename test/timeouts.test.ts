@@ -5,8 +5,9 @@
  * waitFor, subscribe). Anything else is refused, naming the option and the
  * largest value.
  */
-import { ConfigError, InvalidArgumentError, TimeoutError, open, type Engine } from '../dist/src/index.js';
+import { ConfigError, InvalidArgumentError, TimeoutError, open } from '../dist/src/index.js';
 import { counterDomain } from '../dist/test/fixtures/counter-domain.js';
+import { useCounterEngine, type CounterEngine } from './support/counter-engine.js';
 import { rejectionOf } from './support/rejection.js';
 import { useTempDirs } from './support/temp-dir.js';
 
@@ -14,7 +15,6 @@ const tempDir = useTempDirs();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const TOO_LONG = 2 ** 31;
 
-type CounterEngine = Engine<typeof counterDomain>;
 
 describe('Infinity means no limit', () => {
   let engine: CounterEngine;
@@ -58,11 +58,7 @@ describe('Infinity means no limit', () => {
 });
 
 describe('finite timeouts above 2,147,483,647 ms are refused', () => {
-  let engine: CounterEngine;
-  beforeAll(async () => {
-    engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1 });
-  });
-  afterAll(() => engine.close());
+  const engine = useCounterEngine(tempDir);
 
   it.each([
     [
@@ -91,14 +87,14 @@ describe('finite timeouts above 2,147,483,647 ms are refused', () => {
       'close(): timeoutMs must be an integer number of milliseconds from 0 to 2147483647, or Infinity for no limit, got 2147483648',
     ],
   ])('%s', async (_call, call, message) => {
-    const error = await rejectionOf(() => call(engine));
+    const error = await rejectionOf(() => call(engine()));
     expect(error).toBeInstanceOf(InvalidArgumentError);
     expect((error as Error).message).toBe(message);
   });
 
   it('leaves the engine open and working after the refusals', async () => {
-    expect((await engine.send('Increment', { id: 'still-open', by: 1 })).version).toBe(1);
-    await expect(engine.waitFor('Never', { timeoutMs: 20 })).rejects.toBeInstanceOf(TimeoutError);
+    expect((await engine().send('Increment', { id: 'still-open', by: 1 })).version).toBe(1);
+    await expect(engine().waitFor('Never', { timeoutMs: 20 })).rejects.toBeInstanceOf(TimeoutError);
   });
 });
 

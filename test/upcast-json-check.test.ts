@@ -1,16 +1,13 @@
 import { CommandFailedError, open } from '../dist/src/index.js';
-import { profileV1 } from '../dist/test/fixtures/profile-v1-domain.js';
 import { oddUpcastProfileV2 } from '../dist/test/fixtures/profile-v2-odd-upcast-domain.js';
+import { writeV1Profiles } from './support/profile-history.js';
 import { useTempDirs } from './support/temp-dir.js';
 
 const tempDir = useTempDirs();
 
 describe('an upcaster whose patch holds a value JSON cannot carry', () => {
   it('fails the read with CommandFailedError naming the upcaster, event and aggregate; the worker keeps running', async () => {
-    const dataDir = tempDir();
-    const v1 = await open({ domain: profileV1, dataDir, shards: 1 });
-    await v1.send('SetProfile', { id: 'ada', name: 'Ada', mail: 'ada@example.org' });
-    await v1.close();
+    const dataDir = await writeV1Profiles(tempDir(), ['ada']);
 
     const v2 = await open({ domain: oddUpcastProfileV2, dataDir, shards: 1 });
     try {
