@@ -291,6 +291,31 @@ describe('user-code failures, reported as a shard reports them', () => {
     given(odd).when('Touch', { id: '' }).then(InvalidArgumentError, 'Touch: aggregateId(payload): aggregate ID must not be empty');
     given(odd).when('Touch', { id: 'a' }).then({ n: 1 });
   });
+
+  it("a ValidationError's details come back as plain data, as send's rejection carries them", () => {
+    const strict = defineDomain<{ readonly n: number }, { Touch: { readonly id: string } }>({
+      url: import.meta.url,
+      aggregate: 'Strict',
+      commands: {
+        Touch: {
+          event: 'Touched',
+          aggregateId: (p) => p.id,
+          validate() {
+            throw new ValidationError('closed for the day', { closedAt: new Date(0), rule: function openingHours() {}, cause: new RangeError('late') });
+          },
+          emit: () => ({ n: 1 }),
+        },
+      },
+    });
+    const error = given(strict).when('Touch', { id: 'a' }).then(ValidationError, 'closed for the day');
+    expect(error.details).toEqual({
+      type: 'Touch',
+      aggregateId: 'a',
+      closedAt: '1970-01-01T00:00:00.000Z',
+      rule: '[function openingHours]',
+      cause: '[RangeError: late]',
+    });
+  });
 });
 
 describe('the stored patch round trip', () => {

@@ -2,11 +2,12 @@
  * One command run the way a shard runs it, for `asynx-ts/testing`: the
  * payload through JSON, `aggregateId`, `validate` and `emit` against a
  * frozen state (shared with the shard: `decide`), the emitted state
- * normalised, the change diffed into the patch that would be stored; and
- * the check that the stored patch replays to the emitted state.
+ * normalised, the change diffed into the patch that would be stored, a
+ * refusal in the form `send`'s caller gets it; and the check that the
+ * stored patch replays to the emitted state.
  */
 import type { CommandDefinition, Domain, PatchOperation } from '../domain.js';
-import { CommandFailedError, UnknownCommandError, describeThrown, isAsynxError, type AsynxError } from '../errors.js';
+import { CommandFailedError, UnknownCommandError, describeThrown, fromWire, isAsynxError, toWire, type AsynxError } from '../errors.js';
 import { checkAggregateId, checkPayload } from '../input-checks.js';
 import type { JsonObject, JsonValue } from '../json.js';
 import { decide } from '../shard/decide.js';
@@ -85,7 +86,8 @@ export function execute(
   }
   onRouted?.(aggregateId);
   const decision = decide(definition, type, aggregateId, current?.state, json);
-  if (!decision.ok) return decision;
+  // A shard's refusal reaches send's caller through the wire form, details made plain data (a Date as ISO text): so here too.
+  if (!decision.ok) return { ok: false, error: fromWire(toWire(decision.error)) };
   const state = decision.state;
   return {
     ok: true,
