@@ -5,7 +5,7 @@
  * is inspected.
  */
 import { execFile } from 'node:child_process';
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -298,6 +298,23 @@ describe('errors: one line on stderr, exit code 1', () => {
     expect(result.stdout).toMatch(new RegExp(`shard-${victim}\\.db .*unreadable: file is not a database`));
     expect(result.stderr).toBe(`asynx: shard-${victim}.db is unreadable: file is not a database\n`);
     expect(result.stdout).toMatch(/ all +[\d.]+ KiB +1 +1 +0/);
+  });
+
+  it('a shard file deleted from a directory whose manifest records it as created, in the summary and for an aggregate it held', async () => {
+    const damaged = join(tempDir(), 'lost-shard');
+    cpSync(dataDir, damaged, { recursive: true });
+    const victim = shardOf('ORD-1');
+    rmSync(join(damaged, `shard-${victim}.db`));
+    const lost = `shard-${victim}.db is unreadable: the file is missing, though asynx.json records every shard file as created: its aggregates' history is gone`;
+    const summary = await asynx('inspect', damaged);
+    expect(summary.code).toBe(1);
+    expect(summary.stdout).toMatch(new RegExp(`shard-${victim}\\.db +missing .*unreadable: the file is missing`));
+    expect(summary.stderr).toBe(`asynx: ${lost}\n`);
+    expect(await asynx('inspect', damaged, 'ORD-1')).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `asynx: shard-${victim}.db, where ORD-1 would be, is unreadable: the file is missing, though asynx.json records every shard file as created: its aggregates' history is gone\n`,
+    });
   });
 
   it('an unknown command or a missing argument', async () => {

@@ -148,7 +148,10 @@ function hasStreams(db: Db): boolean {
   return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'streams'").get() !== undefined;
 }
 
-function summarizeShard(dir: string, shard: number): ShardSummary {
+/** Why a shard file that is not there matters: the engine refuses to open such a directory (see data-dir.ts). */
+const LOST_FILE = 'the file is missing, though asynx.json records every shard file as created: its aggregates\' history is gone';
+
+function summarizeShard(dir: string, manifest: Manifest, shard: number): ShardSummary {
   const path = shardFile(dir, shard);
   const file = `shard-${shard}.db`;
   const db = sizeOf(path);
@@ -156,7 +159,8 @@ function summarizeShard(dir: string, shard: number): ShardSummary {
   const base = { shard, file, bytes: { db, wal, total: db + wal } };
   const empty = { aggregates: 0, events: 0, snapshots: 0, headPosition: 0, schemaVersions: [], checkpoints: [] };
   const exists = existsSync(path);
-  if (!exists) return { ...base, exists, ...empty };
+  // Before the first start has created every file, a missing one is only not made yet.
+  if (!exists) return manifest.shardFilesCreated === true ? { ...base, exists, ...empty, error: LOST_FILE } : { ...base, exists, ...empty };
   try {
     return readShard(path, (handle) => {
       const head = headPosition(handle);
@@ -186,7 +190,7 @@ function summarizeShard(dir: string, shard: number): ShardSummary {
 /** The manifest and every shard file's figures. */
 export function summarize(dataDir: string): DataDirSummary {
   const { dir, manifest } = openDataDir(dataDir);
-  const shards = Array.from({ length: manifest.shards }, (_, shard) => summarizeShard(dir, shard));
+  const shards = Array.from({ length: manifest.shards }, (_, shard) => summarizeShard(dir, manifest, shard));
   const sum = (pick: (s: ShardSummary) => number): number => shards.reduce((total, s) => total + pick(s), 0);
   return {
     dataDir: dir,
@@ -210,7 +214,9 @@ export function aggregateHistory(dataDir: string, aggregateId: string): Aggregat
   }
   const shard = shardFor(aggregateId, manifest.shards);
   const path = shardFile(dir, shard);
-  if (!existsSync(path)) throw new CliError(`no events for ${aggregateId}`);
+  if (!existsSync(path)) {
+    throw new CliError(manifest.shardFilesCreated === true ? `shard-${shard}.db, where ${aggregateId} would be, is unreadable: ${LOST_FILE}` : `no events for ${aggregateId}`);
+  }
   let rows: RawEvent[];
   let snapshot: { version: number; schema_version: number } | undefined;
   try {
