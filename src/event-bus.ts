@@ -150,8 +150,9 @@ export class EventBus {
     return this.#closing ? 0 : this.#unread;
   }
 
-  /** A `listen()` iterator's unread events grew (positive) or shrank by `change`. */
-  unreadChanged(change: number): void {
+  /** A `listen()` iterator buffered (`change` 1), or handed out or dropped (-1), an event of `shard`. */
+  unreadChanged(subscription: Subscription, shard: number, change: 1 | -1): void {
+    subscription.unreadChanged(shard, change);
     this.#unread += change;
     if (change < 0) this.#relieve();
   }
@@ -210,9 +211,10 @@ export class EventBus {
 
   stats(shards: number): SubscriberStats[] {
     return this.#current().map((s) => {
-      const base = { name: s.name, delivered: s.delivered, failed: s.failed, pending: s.pending };
+      // A listen() iterator's unread events hold back the shards like queued ones: shown as pending, so they can be found.
+      const base = { name: s.name, delivered: s.delivered, failed: s.failed, pending: s.pending + s.unread };
       if (s instanceof DurableSubscription) return { ...base, lag: s.lag(), durable: s.durableName, checkpoints: s.checkpoints() };
-      return { ...base, lag: Array.from({ length: shards }, (_, i) => s.pendingByShard[i] ?? 0) };
+      return { ...base, lag: Array.from({ length: shards }, (_, i) => (s.pendingByShard[i] ?? 0) + (s.unreadByShard[i] ?? 0)) };
     });
   }
 

@@ -58,7 +58,7 @@ export function listen<S extends object>(bus: EventBus, pattern: EventPattern, o
       else {
         buffered.push(event);
         // Unread events hold back the shards like a slow handler would, so an iterator read slowly cannot grow memory without bound.
-        bus.unreadChanged(1);
+        bus.unreadChanged(subscription, event.shard, 1);
       }
       if (received >= limit) stop();
     },
@@ -74,15 +74,14 @@ export function listen<S extends object>(bus: EventBus, pattern: EventPattern, o
     next(): Promise<IteratorResult<StoredEvent<S>>> {
       const event = buffered.shift();
       if (event !== undefined) {
-        bus.unreadChanged(-1);
+        bus.unreadChanged(subscription, event.shard, -1);
         return Promise.resolve({ value: event, done: false });
       }
       if (ended) return Promise.resolve({ value: undefined, done: true });
       return new Promise((resolve) => readers.push(resolve));
     },
     return(): Promise<IteratorResult<StoredEvent<S>>> {
-      bus.unreadChanged(-buffered.length);
-      buffered.length = 0;
+      for (const event of buffered.splice(0)) bus.unreadChanged(subscription, event.shard, -1);
       stop();
       return Promise.resolve({ value: undefined, done: true });
     },

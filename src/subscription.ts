@@ -69,6 +69,9 @@ export class Subscription {
   pending = 0;
   /** Unsettled deliveries per shard index. */
   readonly pendingByShard: number[] = [];
+  /** Events a `listen()` iterator received and has not read yet, in all and per shard index. */
+  unread = 0;
+  readonly unreadByShard: number[] = [];
 
   constructor(settings: SubscriptionSettings, hooks: SubscriptionHooks) {
     this.name = settings.name;
@@ -99,6 +102,11 @@ export class Subscription {
     }
     this.#queues.set(aggregateId, [delivery]);
     this.#pump(aggregateId);
+  }
+
+  unreadChanged(shard: number, change: 1 | -1): void {
+    this.unread += change;
+    this.unreadByShard[shard] = (this.unreadByShard[shard] ?? 0) + change;
   }
 
   /** Resolves once this subscriber has handled `event`, at once when it is not queued here. */

@@ -303,6 +303,23 @@ describe('backpressure from a slow subscriber', () => {
     }
   });
 
+  it('shows the events a listen() iterator has not read yet as pending in stats(), where whoever looks for the held-back shards finds them', async () => {
+    const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1 });
+    try {
+      const events = engine.listen('Incremented');
+      for (const id of ['a', 'b', 'c']) await engine.send('Increment', { id, by: 1 });
+      await engine.drain();
+      const listener = () => engine.stats().bus.subscribers.find((s) => s.name === 'listen(Incremented)');
+      expect(listener()).toMatchObject({ pending: 3, lag: [3] });
+      await events.next();
+      expect(listener()).toMatchObject({ pending: 2, lag: [2] });
+      await events.return!();
+      expect(listener()).toBeUndefined();
+    } finally {
+      await engine.close();
+    }
+  });
+
   it('does not let unread listen() events keep close() from finishing accepted commands', async () => {
     const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1, maxPendingDeliveries: 2 });
     const events = engine.listen('Incremented');
