@@ -14,6 +14,7 @@
 import { Counter, Gauge, Histogram, register as globalRegistry, type Registry, type RegistryContentType } from 'prom-client';
 import type { EngineStats } from './engine-stats.js';
 import { InvalidArgumentError } from './errors.js';
+import { rejectUnknownKeys } from './options.js';
 import { METRIC_DEFINITIONS, type Labels } from './prometheus-metrics.js';
 
 export { METRIC_DEFINITIONS } from './prometheus-metrics.js';
@@ -37,6 +38,8 @@ export interface EngineMetrics {
   /** Removes this engine's metrics from the registry (for example after `engine.close()`). */
   unregister(): void;
 }
+
+const METRICS_OPTIONS: ReadonlyArray<keyof MetricsOptions> = ['registry', 'prefix'];
 
 const BATCH_BOUNDS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
 
@@ -116,6 +119,8 @@ export function registerMetrics(engine: StatsSource, options: MetricsOptions = {
   if (typeof options !== 'object' || options === null) {
     throw new InvalidArgumentError(`registerMetrics(engine, options): options must be an object, got ${options === null ? 'null' : typeof options}`);
   }
+  // A misspelt `registry` would otherwise register on the global registry, and the caller's would serve nothing.
+  rejectUnknownKeys(options, METRICS_OPTIONS, 'registerMetrics option', InvalidArgumentError);
   const registry: Registry<RegistryContentType> = options.registry ?? globalRegistry;
   const prefix = options.prefix ?? 'asynx_';
   if (!isRegistry(registry)) {

@@ -243,6 +243,18 @@ describe('registerMetrics options', () => {
     expect(() => registerMetrics(source, { registry, prefix: 3 as never })).toThrow(InvalidArgumentError);
   });
 
+  it('refuses a misspelt option with InvalidArgumentError instead of registering on the global registry under the default prefix', async () => {
+    const { register } = await import('prom-client');
+    const registry = new Registry();
+    const source = { stats: () => fakeStats(0) };
+    expect(() => registerMetrics(source, { registy: registry } as never)).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT', message: 'unknown registerMetrics option "registy" (did you mean "registry"?)' }),
+    );
+    expect(() => registerMetrics(source, { registry, prefx: 'orders_' } as never)).toThrow('unknown registerMetrics option "prefx" (did you mean "prefix"?)');
+    expect(register.getSingleMetric('asynx_shards')).toBeUndefined();
+    expect(await registry.metrics()).toBe('\n');
+  });
+
   it('in OpenMetrics format, counters keep a single _total suffix', async () => {
     const registry = new Registry<OpenMetricsContentType>();
     registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
