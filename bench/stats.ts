@@ -1,4 +1,5 @@
 /** Latency samples and their percentiles. */
+import { percentile } from '../src/percentile.js';
 
 export interface LatencySummary {
   readonly p50Ms: number;
@@ -6,16 +7,6 @@ export interface LatencySummary {
   readonly p999Ms: number;
   readonly meanMs: number;
   readonly maxMs: number;
-}
-
-/**
- * Nearest-rank percentile of ascending `sorted` samples: always an observed
- * value, so p99.9 of 200 samples is honestly the maximum, not an interpolation.
- */
-export function percentile(sorted: ArrayLike<number>, fraction: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const rank = Math.ceil(fraction * sorted.length);
-  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
 }
 
 /** Collects samples in a preallocated typed array so recording does not allocate on the measured path. */

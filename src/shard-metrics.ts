@@ -2,6 +2,7 @@
  * Counters and distributions of one shard, kept on the main thread where
  * every operation is queued and settled.
  */
+import { percentile } from './percentile.js';
 import type { CacheCounters } from './protocol.js';
 
 /** Batch size buckets: a batch of n operations counts in the first bucket with n <= bound. */
@@ -47,7 +48,6 @@ export class ShardMetrics {
     const count = Math.min(this.#latencyCount, LATENCY_SAMPLES);
     if (count === 0) return { p50Ms: 0, p99Ms: 0, p999Ms: 0, samples: 0 };
     const sorted = this.#latencies.slice(0, count).sort();
-    const at = (q: number): number => sorted[Math.min(count - 1, Math.floor(q * count))]!;
-    return { p50Ms: at(0.5), p99Ms: at(0.99), p999Ms: at(0.999), samples: count };
+    return { p50Ms: percentile(sorted, 0.5), p99Ms: percentile(sorted, 0.99), p999Ms: percentile(sorted, 0.999), samples: count };
   }
 }
