@@ -263,11 +263,12 @@ export class Engine<D extends Domain<object, object> = Domain> {
     return this.#closing;
   }
 
-  /** Stops every worker now; anything unfinished rejects with `ShuttingDownError`. */
-  async destroy(): Promise<void> {
-    this.#closing ??= Promise.resolve();
+  /** Stops every worker now; anything unfinished rejects with `ShuttingDownError`. A later `close()` resolves once it is done. */
+  destroy(): Promise<void> {
     this.#durables.stop();
-    await this.#stopShards((s) => s.destroy());
+    const stopped = this.#stopShards((s) => s.destroy());
+    this.#closing ??= stopped;
+    return stopped;
   }
 
   /** Stops every shard, then ends the subscriptions and lets another engine open the directory, whatever the shards did. */

@@ -145,4 +145,19 @@ describe('close with a timeout, and destroy', () => {
     expect(await running).toBeInstanceOf(ShuttingDownError);
     await expect(engine.send('Increment', { id: 'd', by: 1 })).rejects.toBeInstanceOf(ShuttingDownError);
   });
+
+  it('a close() called while destroy() is stopping the workers resolves only once the directory is free again', async () => {
+    const dataDir = tempDir();
+    const engine = await open({ domain: counterDomain, dataDir, shards: 2 });
+    await engine.send('Increment', { id: 'd', by: 1 });
+    const destroyed = engine.destroy();
+    await engine.close();
+    const next = await open({ domain: counterDomain, dataDir, shards: 2 });
+    try {
+      await expect(next.get('d')).resolves.toMatchObject({ count: 1 });
+    } finally {
+      await next.close();
+      await destroyed;
+    }
+  });
 });
