@@ -4,7 +4,10 @@
  * checkpoint (catch-up), holding live events aside meanwhile; when the log
  * is exhausted it hands over the held events past what it read and follows
  * the live stream. Every stored event reaches the handler at least once, per
- * aggregate in version order; a crash costs re-delivery, never a gap.
+ * aggregate in version order; a crash costs re-delivery, never a gap. A
+ * shard's positions are gap-free, so a live event that skips some tells of
+ * events committed but never published (a worker that died between its
+ * commit and its events): those are read from the log, as in a catch-up.
  */
 import { ShardCrashedError } from './errors.js';
 import type { StoredEvent } from './event.js';
@@ -60,8 +63,8 @@ export class DurableSubscription extends Subscription {
   readonly #cursors: ShardCursor[];
   readonly #io: DurableIO;
   readonly #start: DurableStart;
-  /** Resolves when every shard has caught up and follows the live stream. */
-  readonly ready: Promise<void>;
+  /** Resolves when every shard has caught up and follows the live stream, also after reading a gap of the live stream. */
+  #ready: Promise<void>;
 
   constructor(settings: SubscriptionSettings, hooks: SubscriptionHooks, durableName: string, shards: number, start: DurableStart, io: DurableIO) {
     super(settings, hooks);
@@ -69,7 +72,11 @@ export class DurableSubscription extends Subscription {
     this.#cursors = Array.from({ length: shards }, () => new ShardCursor());
     this.#io = io;
     this.#start = start;
-    this.ready = Promise.all(this.#cursors.map((_, shard) => this.#catchUp(shard))).then(() => undefined);
+    this.#ready = Promise.all(this.#cursors.map((_, shard) => this.#catchUp(shard, () => this.#readThenGoLive(shard)))).then(() => undefined);
+  }
+
+  get ready(): Promise<void> {
+    return this.#ready;
   }
 
   override offer(event: StoredEvent, onSettled?: () => void): boolean {
@@ -78,6 +85,15 @@ export class DurableSubscription extends Subscription {
     const cursor = this.#cursors[event.shard]!;
     if (!cursor.live) {
       cursor.held.push(event);
+      return false;
+    }
+    if (event.position > cursor.handed + 1) {
+      // Handing it on would move the checkpoint past events this subscription never received.
+      cursor.live = false;
+      cursor.held.push(event);
+      const reread = this.#catchUp(event.shard, () => this.#readThenSwitch(event.shard, cursor));
+      reread.catch(() => undefined);
+      this.#ready = Promise.all([this.#ready, reread]).then(() => undefined);
       return false;
     }
     return this.#hand(cursor, event, onSettled);
@@ -147,16 +163,16 @@ export class DurableSubscription extends Subscription {
     }
   }
 
-  async #catchUp(shard: number): Promise<void> {
-    const cursor = this.#cursors[shard]!;
+  async #catchUp(shard: number, read: () => Promise<void>): Promise<void> {
     try {
-      await this.#readThenGoLive(shard, cursor);
+      await read();
     } finally {
-      for (const wake of cursor.caughtUpWaiters.splice(0)) wake();
+      for (const wake of this.#cursors[shard]!.caughtUpWaiters.splice(0)) wake();
     }
   }
 
-  async #readThenGoLive(shard: number, cursor: ShardCursor): Promise<void> {
+  async #readThenGoLive(shard: number): Promise<void> {
+    const cursor = this.#cursors[shard]!;
     const state = await this.#repeatable<CheckpointState>(shard, { kind: 'read-checkpoint', name: this.durableName });
     const start = state.saved ?? (this.#start === 'now' ? state.head : 0);
     if (state.saved === null) {
@@ -167,6 +183,37 @@ export class DurableSubscription extends Subscription {
     cursor.persisted = start;
     cursor.head = state.head;
     cursor.tracker = new PositionTracker(start);
+    await this.#readThenSwitch(shard, cursor);
+  }
+
+  /**
+   * Reads the log after `cursor.handed` to its end, then hands over the held
+   * live events; while those skip positions, reads the log again first.
+   */
+  async #readThenSwitch(shard: number, cursor: ShardCursor): Promise<void> {
+    for (;;) {
+      await this.#readLog(shard, cursor);
+      if (!this.active) return;
+      // Events of a dead worker's port may come after its replacement's.
+      const held = cursor.held.splice(0).sort((a, b) => a.position - b.position);
+      let next = 0;
+      for (; next < held.length && held[next]!.position <= cursor.handed + 1; next++) {
+        if (this.#hand(cursor, held[next]!)) this.#io.countDelivery();
+      }
+      if (next === held.length) {
+        // Everything committed before the last read is handed; what came later is held. Switch over.
+        cursor.live = true;
+        cursor.received = undefined;
+        return;
+      }
+      cursor.held = held.slice(next);
+    }
+  }
+
+  async #readLog(shard: number, cursor: ShardCursor): Promise<void> {
+    // Each read is a new stream, whose pages refer only to states sent on it.
+    cursor.received = new RecentVersions(STREAM_MEMORY);
+    const start = cursor.handed;
     const stream = ++streams;
     const read = (afterPosition: number): Promise<EncodedPage> => {
       const page = this.#repeatable<EncodedPage>(shard, { kind: 'read-log', afterPosition, limit: PAGE, stream });
@@ -201,9 +248,5 @@ export class DurableSubscription extends Subscription {
       }
       await this.whenPendingBelow(WINDOW);
     }
-    // Everything committed before the last read is handed; what came later is held. Switch over.
-    cursor.live = true;
-    cursor.received = undefined;
-    for (const event of cursor.held.splice(0)) if (this.#hand(cursor, event)) this.#io.countDelivery();
   }
 }
