@@ -131,6 +131,10 @@ export function checkManifest(dataDir: string, expected: Omit<Manifest, 'format'
     }
     return manifest;
   }
+  // `null` would fail the checks below with a TypeError instead.
+  if (typeof existing !== 'object' || existing === null || Array.isArray(existing)) {
+    throw new ConfigError(`${join(dataDir, MANIFEST_FILE)} is not a JSON object; the data directory's manifest is damaged`, { option: 'dataDir' });
+  }
   const checks: Array<[keyof Manifest, unknown]> = [
     ['format', MANIFEST_FORMAT],
     ['aggregate', expected.aggregate],

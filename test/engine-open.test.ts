@@ -130,6 +130,14 @@ describe('open fails loudly on a bad start', () => {
     writeFileSync(join(dataDir, 'shard-0.db'), '');
     await expect(open({ domain: counterDomain, dataDir, shards: 1 })).rejects.toThrow(/holds shard files \(shard-0\.db\) but no asynx\.json/);
   });
+
+  it.each(['null', '[]', '2'])('a manifest that is valid JSON but no object (%s), with ConfigError', async (text) => {
+    const dataDir = tempDir();
+    writeFileSync(join(dataDir, 'asynx.json'), text);
+    const attempt = open({ domain: counterDomain, dataDir, shards: 1 });
+    await expect(attempt).rejects.toBeInstanceOf(ConfigError);
+    await expect(attempt).rejects.toThrow(`${join(dataDir, 'asynx.json')} is not a JSON object; the data directory's manifest is damaged`);
+  });
 });
 
 describe('one engine per data directory', () => {
