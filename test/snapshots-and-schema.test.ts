@@ -4,8 +4,10 @@ import { ConfigError, open, type SnapshotCorruptReport } from '../dist/src/index
 import { counterDomain } from '../dist/test/fixtures/counter-domain.js';
 import { profileV1 } from '../dist/test/fixtures/profile-v1-domain.js';
 import { profileV2 } from '../dist/test/fixtures/profile-v2-domain.js';
+import { profileV2Tags } from '../dist/test/fixtures/profile-v2-tags-domain.js';
 import { collect } from './support/collect.js';
 import { corruptSnapshotDir } from './support/corrupt-snapshot.js';
+import { writeV1Profiles } from './support/profile-history.js';
 import { useTempDirs } from './support/temp-dir.js';
 
 const tempDir = useTempDirs();
@@ -111,6 +113,29 @@ describe('schema evolution', () => {
       ]);
     } finally {
       await v2.close();
+    }
+  });
+
+  it('gives each replay its own copy of what an upcaster returns: a default it shares between calls never carries one aggregate into another', async () => {
+    const dataDir = await writeV1Profiles(tempDir(), ['ada', 'bob']);
+    const options = { domain: profileV2Tags, dataDir, shards: 1, snapshotEvery: 3 } as const;
+    const first = await open(options);
+    try {
+      await first.send('Tag', { id: 'ada', tag: 'red' });
+      await first.send('Tag', { id: 'ada', tag: 'blue' }); // snapshot at v3: history from v3 replays v1 and v2 from the start
+      const late = await collect(first.history('ada', { from: 3 }));
+      expect(late.map((e) => [e.version, e.previousState?.tags, e.state.tags])).toEqual([[3, ['red'], ['red', 'blue']]]);
+    } finally {
+      await first.close();
+    }
+    const second = await open(options);
+    try {
+      const late = await collect(second.history('ada', { from: 3 }));
+      expect(late[0]!.previousState).toEqual({ name: 'ADA', email: 'ada@example.org', tags: ['red'] });
+      expect(await second.get('bob')).toEqual({ name: 'BOB', email: 'bob@example.org', tags: [] });
+      expect(await second.send('Tag', { id: 'bob', tag: 'green' })).toMatchObject({ version: 2, state: { tags: ['green'] } });
+    } finally {
+      await second.close();
     }
   });
 

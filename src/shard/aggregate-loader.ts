@@ -7,7 +7,7 @@
 import type { Domain, PatchOperation } from '../domain.js';
 import { CommandFailedError, ConfigError, describeThrown } from '../errors.js';
 import type { StoredEvent } from '../event.js';
-import { NotJsonError, assertJson, deepFreeze, type JsonObject } from '../json.js';
+import { NotJsonError, deepFreeze, toJson, type JsonObject } from '../json.js';
 import { applyInPlace, applyShared } from './patching.js';
 import type { EventRow, PatchRow, ShardStore } from './shard-store.js';
 import type { CachedAggregate, StateCache } from './state-cache.js';
@@ -200,9 +200,11 @@ export class AggregateLoader {
       const upcast = this.#domain.upcasters[from];
       if (upcast === undefined) continue;
       try {
-        patch = upcast(patch, row.name);
-        // Its values become state, which crosses to the main thread: only JSON may (see json.ts).
-        assertJson(patch, 'its patch');
+        // A copy, checked as JSON (its values become state, which crosses to the main thread):
+        // replay changes the values it puts in a state in place, and the upcaster may hand out
+        // the same object on every call (a module's default), which would carry one
+        // aggregate's changes into the next.
+        patch = toJson(upcast(patch, row.name), 'its patch') as unknown as PatchOperation[];
       } catch (thrown) {
         const { message, stack } = describeThrown(thrown);
         throw new CommandFailedError(
