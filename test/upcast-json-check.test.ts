@@ -1,5 +1,7 @@
 import { CommandFailedError, open } from '../dist/src/index.js';
 import { oddUpcastProfileV2 } from '../dist/test/fixtures/profile-v2-odd-upcast-domain.js';
+import { notAPatchProfileV2 } from '../dist/test/fixtures/profile-v2-not-a-patch-domain.js';
+import { collect } from './support/collect.js';
 import { writeV1Profiles } from './support/profile-history.js';
 import { useTempDirs } from './support/temp-dir.js';
 
@@ -20,6 +22,28 @@ describe('an upcaster whose patch holds a value JSON cannot carry', () => {
       expect(v2.stats().shards[0]!.crashes).toBe(0);
       await v2.send('SetProfile', { id: 'grace', name: 'Grace', email: 'grace@example.org' });
       expect(await v2.get('grace')).toEqual({ name: 'Grace', email: 'grace@example.org' });
+    } finally {
+      await v2.close();
+    }
+  });
+});
+
+describe('an upcaster that returns something other than a patch', () => {
+  it('fails every read with CommandFailedError naming the upcaster and what it returned, not blaming the stored patch', async () => {
+    const dataDir = await writeV1Profiles(tempDir(), ['ada']);
+
+    const v2 = await open({ domain: notAPatchProfileV2, dataDir, shards: 1 });
+    try {
+      const refusal = {
+        message: expect.stringMatching(
+          /^upcaster from schema version 1 failed on ProfileSet v1 of ada: its patch is \{ op: 'add', path: '\/email', value: 'ada@example\.org' \}, not an array; an upcaster must return an RFC 6902 patch/,
+        ),
+        details: { aggregateId: 'ada', version: 1 },
+      };
+      await expect(v2.get('ada')).rejects.toMatchObject(refusal);
+      await expect(collect(v2.history('ada'))).rejects.toMatchObject(refusal);
+      await expect(v2.send('Rename', { id: 'ada', name: 'Ada L.' })).rejects.toMatchObject(refusal);
+      await expect(v2.get('ada')).rejects.toBeInstanceOf(CommandFailedError);
     } finally {
       await v2.close();
     }

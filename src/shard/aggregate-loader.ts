@@ -9,6 +9,7 @@ import { CommandFailedError, ConfigError, describeThrown } from '../errors.js';
 import type { StoredEvent } from '../event.js';
 import { NotJsonError, deepFreeze, toJson, type JsonObject } from '../json.js';
 import { applyInPlace, applyShared } from './patching.js';
+import { NotAPatchError, patchShapeProblem } from './patch-shape.js';
 import type { EventRow, PatchRow, ShardStore } from './shard-store.js';
 import type { CachedAggregate, StateCache } from './state-cache.js';
 
@@ -204,11 +205,15 @@ export class AggregateLoader {
         // replay changes the values it puts in a state in place, and the upcaster may hand out
         // the same object on every call (a module's default), which would carry one
         // aggregate's changes into the next.
-        patch = toJson(upcast(patch, row.name), 'its patch') as unknown as PatchOperation[];
+        const returned = toJson(upcast(patch, row.name), 'its patch');
+        const problem = patchShapeProblem(returned);
+        if (problem !== undefined) throw new NotAPatchError(problem);
+        patch = returned as unknown as PatchOperation[];
       } catch (thrown) {
         const { message, stack } = describeThrown(thrown);
+        const rule = thrown instanceof NotJsonError ? '; patches must be JSON data' : thrown instanceof NotAPatchError ? '; an upcaster must return an RFC 6902 patch, an array of operations' : '';
         throw new CommandFailedError(
-          `upcaster from schema version ${from} failed on ${row.name} v${row.version} of ${row.aggregate_id}: ${thrown instanceof NotJsonError ? `${message}; patches must be JSON data` : message}`,
+          `upcaster from schema version ${from} failed on ${row.name} v${row.version} of ${row.aggregate_id}: ${message}${rule}`,
           { aggregateId: row.aggregate_id, version: row.version, cause: message, causeStack: stack ?? null },
         );
       }
