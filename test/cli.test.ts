@@ -13,6 +13,8 @@ import { open } from '../dist/src/index.js';
 import { orderDomain } from '../dist/examples/order/domain.js';
 import { profileV1 } from '../dist/test/fixtures/profile-v1-domain.js';
 import { profileV2 } from '../dist/test/fixtures/profile-v2-domain.js';
+import { profileV2Contact } from '../dist/test/fixtures/profile-v2-contact-domain.js';
+import { writeV1Profiles } from './support/profile-history.js';
 import { downgradeToFormat1 } from '../dist/bench/format-1-file.js';
 import { useTempDirs } from './support/temp-dir.js';
 
@@ -187,6 +189,23 @@ describe('asynx inspect <dataDir> <aggregateId>', () => {
     expect(history.events.map((e) => e.schemaVersion)).toEqual([1, 2]);
     // The v1 patch replays as written: the old field name stays.
     expect(history.events[1]!.state).toEqual({ name: 'Robert', mail: 'bob@example.org' });
+  });
+
+  it('shows the whole history when a newer patch does not apply to the older shape, with no state from there on', async () => {
+    const profiles = await writeV1Profiles(join(tempDir(), 'contacts'), ['ann']);
+    const v2 = await open({ domain: profileV2Contact, dataDir: profiles, shards: 1 });
+    await v2.send('ChangeEmail', { id: 'ann', email: 'ann@example.com' });
+    await v2.close();
+
+    const text = await asynx('inspect', profiles, 'ann');
+    expect(text).toMatchObject({ code: 0, stderr: '' });
+    expect(text.stdout).toMatch(/^note: .*; from v2 on, a stored patch does not apply to the older shape without them \(\/contact\/email: contact is not an object or array\), so no state is shown$/m);
+    expect(text.stdout).toMatch(/^ {2}patch {7}replace \/contact\/email "ann@example\.com"\n {2}state {7}\(not shown: see the note above\)$/m);
+    const history = JSON.parse((await asynx('inspect', profiles, 'ann', '--json')).stdout) as HistoryJson;
+    expect(history.events.map((e) => [e.version, e.schemaVersion, e.state])).toEqual([
+      [1, 1, { name: 'ANN', mail: 'ann@example.org' }],
+      [2, 2, null],
+    ]);
   });
 });
 

@@ -100,7 +100,7 @@ export function formatHistory(history: AggregateHistory): string {
     if (event.metadata !== undefined) lines.push(`  metadata    ${JSON.stringify(event.metadata)}`);
     if (event.patch.length === 0) lines.push('  patch       (empty: the state did not change)');
     event.patch.forEach((op, i) => lines.push(`${i === 0 ? '  patch       ' : '              '}${formatOperation(op)}`));
-    lines.push(`  state       ${JSON.stringify(event.state)}`);
+    lines.push(`  state       ${event.state === null ? '(not shown: see the note above)' : JSON.stringify(event.state)}`);
   }
   return `${lines.join('\n')}\n`;
 }

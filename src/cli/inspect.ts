@@ -16,7 +16,7 @@ import { describeThrown } from '../errors.js';
 import type { JsonObject } from '../json.js';
 import { HASH_SCHEME, shardFor } from '../router.js';
 import { manifestProblems } from './manifest-problems.js';
-import { applyInPlace, mutableCopy } from '../shard/patching.js';
+import { DamagedPatchError, replayAsWritten, type RawReplay } from './raw-replay.js';
 import type { EventRow } from '../shard/shard-store.js';
 
 /** A problem that ends the command with a one-line message and exit code 1. */
@@ -68,8 +68,11 @@ export interface HistoryEntry {
   readonly commandId?: string;
   readonly metadata?: JsonObject;
   readonly patch: PatchOperation[];
-  /** The state after this event, replayed from `{}` through the stored patches. */
-  readonly state: JsonObject;
+  /**
+   * The state after this event, replayed from `{}` through the stored patches;
+   * `null` once a patch does not apply to an older schema version's shape (see `note`).
+   */
+  readonly state: JsonObject | null;
 }
 
 export interface AggregateHistory {
@@ -233,16 +236,15 @@ export function aggregateHistory(dataDir: string, aggregateId: string): Aggregat
     throw new CliError(`cannot read ${path}: ${describeThrown(thrown).message}`);
   }
   if (rows.length === 0) throw new CliError(`no events for ${aggregateId}`);
-  let state: JsonObject = {};
-  const events = rows.map((row): HistoryEntry => {
-    // Parsed twice: applying moves the patch's values into the state, which later patches change in place.
-    const patch = JSON.parse(row.patch) as PatchOperation[];
-    try {
-      state = applyInPlace(state, JSON.parse(row.patch) as PatchOperation[]);
-    } catch (thrown) {
-      throw new CliError(`${aggregateId} v${row.version}: its stored patch does not apply to the state before it: ${describeThrown(thrown).message}`);
-    }
-    return {
+  let replay: RawReplay;
+  try {
+    replay = replayAsWritten(aggregateId, rows);
+  } catch (thrown) {
+    if (thrown instanceof DamagedPatchError) throw new CliError(thrown.message);
+    throw thrown;
+  }
+  const events = rows.map(
+    (row, i): HistoryEntry => ({
       version: row.version,
       name: row.name,
       occurredAt: row.occurred_at,
@@ -251,17 +253,21 @@ export function aggregateHistory(dataDir: string, aggregateId: string): Aggregat
       eventId: row.event_id,
       ...(row.command_id === null ? {} : { commandId: row.command_id }),
       ...(row.metadata === null ? {} : { metadata: JSON.parse(row.metadata) as JsonObject }),
-      patch,
-      state: mutableCopy(state),
-    };
-  });
+      patch: JSON.parse(row.patch) as PatchOperation[],
+      state: replay.states[i]!,
+    }),
+  );
   const versions = new Set(rows.map((r) => r.schema_version));
   if (snapshot !== undefined) versions.add(snapshot.schema_version);
   const schemaVersions = [...versions].sort((a, b) => a - b);
+  const stopped =
+    replay.stopped === undefined
+      ? ''
+      : `; from v${replay.stopped.version} on, a stored patch does not apply to the older shape without them (${replay.stopped.reason}), so no state is shown`;
   const note =
     schemaVersions.length > 1
       ? `this aggregate was written with schema versions ${schemaVersions.join(', ')}; the states below replay the stored patches as written, ` +
-        'without the domain’s upcasters (the domain module is not loaded), so older events keep their old shape'
+        `without the domain’s upcasters (the domain module is not loaded), so older events keep their old shape${stopped}`
       : undefined;
   return {
     dataDir: dir,
