@@ -5,16 +5,26 @@
  * problem throws a typed error naming the command.
  */
 import type { CommandDefinition, Domain } from './domain.js';
-import { CommandFailedError, UnknownCommandError, describeThrown } from './errors.js';
+import { CommandFailedError, InvalidArgumentError, UnknownCommandError, describeThrown } from './errors.js';
 import { checkAggregateId, checkPayload, checkSendOptions, metadataText } from './input-checks.js';
 import type { CommandRequest } from './protocol.js';
+import { packedLengthOver } from './request-wire.js';
+import { MAX_STRING_LENGTH } from './size-limits.js';
 
 export interface CheckedCommand {
   readonly op: CommandRequest;
   readonly signal: AbortSignal | undefined;
 }
 
-export function checkCommand(domain: Domain<object, object>, type: unknown, payload: unknown, options: unknown, maxPayloadBytes: number): CheckedCommand {
+/** `maxRequestLength`: the longest string a batch's text may be (lower only in tests). */
+export function checkCommand(
+  domain: Domain<object, object>,
+  type: unknown,
+  payload: unknown,
+  options: unknown,
+  maxPayloadBytes: number,
+  maxRequestLength = MAX_STRING_LENGTH,
+): CheckedCommand {
   const commands = domain.commands as Record<string, CommandDefinition<object, unknown>>;
   if (typeof type !== 'string' || !Object.hasOwn(commands, type)) {
     throw new UnknownCommandError(`unknown command type ${String(type)}; ${domain.aggregate} defines ${Object.keys(commands).join(', ')}`, {
@@ -35,5 +45,25 @@ export function checkCommand(domain: Domain<object, object>, type: unknown, payl
   const op: { -readonly [K in keyof CommandRequest]: CommandRequest[K] } = { kind: 'command', type, payloadJson, aggregateId: id };
   if (checked.commandId !== undefined) op.commandId = checked.commandId;
   if (checked.metadata !== undefined) op.metadataJson = metadataText(checked.metadata, type, maxPayloadBytes);
+  checkRequestLength(op, maxRequestLength);
   return { op, signal: checked.signal };
+}
+
+/**
+ * Refuses a command too long to cross to its shard: its payload and
+ * metadata each fit `maxPayloadBytes`, but a command travels as one string
+ * (request-wire.ts), and two texts of the option's largest value can be
+ * longer together than V8's longest string (size-limits.ts). Unrefused,
+ * the batch failed as if its worker had crashed.
+ */
+function checkRequestLength(op: CommandRequest, maxRequestLength: number): void {
+  const length = packedLengthOver(op, maxRequestLength);
+  if (length === undefined) return;
+  const payloadBytes = Buffer.byteLength(op.payloadJson);
+  const metadataBytes = op.metadataJson === undefined ? 0 : Buffer.byteLength(op.metadataJson);
+  throw new InvalidArgumentError(
+    `${op.type} on ${op.aggregateId}: payload (${payloadBytes} bytes as JSON) and metadata (${metadataBytes} bytes) are too long together: ` +
+      `the command would cross to its shard as ${length} characters, over the ${maxRequestLength} of the longest string; nothing was queued`,
+    { type: op.type, aggregateId: op.aggregateId, payloadBytes, metadataBytes, requestLength: length, maxRequestLength },
+  );
 }

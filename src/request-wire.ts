@@ -28,6 +28,29 @@ export function packRequests(requests: readonly ShardRequest[]): PackedRequests 
   return { commands: `${commands}]`, others };
 }
 
+/**
+ * Characters the command's part of {@link packRequests}' text takes at most
+ * besides its payload and metadata: the keys, and the type, aggregate ID
+ * and command ID as JSON strings (6 characters for an escaped code unit).
+ */
+function envelopeBound(request: CommandRequest): number {
+  return 128 + 6 * (request.type.length + request.aggregateId.length + (request.commandId?.length ?? 0));
+}
+
+/**
+ * The length of the text {@link packRequests} writes for `request` alone
+ * when it could be over `limit` (a batch's text must be one string), else
+ * `undefined`: the exact length is counted only for very large commands.
+ */
+export function packedLengthOver(request: CommandRequest, limit: number): number | undefined {
+  const texts = request.payloadJson.length + (request.metadataJson?.length ?? 0);
+  if (texts + envelopeBound(request) <= limit) return undefined;
+  const envelope: { -readonly [K in keyof CommandRequest]: CommandRequest[K] } = { ...request, payloadJson: '' };
+  if (envelope.metadataJson !== undefined) envelope.metadataJson = '';
+  const length = packRequests([envelope]).commands.length + texts;
+  return length > limit ? length : undefined;
+}
+
 /** The batch's operations in order, commands with their payloads parsed. */
 export function unpackRequests(packed: PackedRequests): ShardOp[] {
   const commands = JSON.parse(packed.commands) as CommandOp[];

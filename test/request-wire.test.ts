@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import type { CommandRequest, ShardOp, ShardRequest } from '../dist/src/protocol.js';
-import { packRequests, unpackRequests } from '../dist/src/request-wire.js';
+import { packRequests, packedLengthOver, unpackRequests } from '../dist/src/request-wire.js';
 
 const text = fc.string({ unit: 'binary', minLength: 1, maxLength: 8 });
 const payload = fc.dictionary(fc.string({ maxLength: 4 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 }).map((v) => JSON.parse(JSON.stringify(v)) as Record<string, never>);
@@ -57,6 +57,18 @@ describe('packed batch requests', () => {
       commands: '[{"kind":"command","type":"Increment","payload":{"id":"a","by":1},"aggregateId":"a"}]',
       others: [[1, { kind: 'get', aggregateId: 'a' }]],
     });
+  });
+
+  it('tell exactly how long a command alone would be, whenever that is over a given limit', () => {
+    const commands = request.filter((r) => r.request.kind === 'command').map((r) => r.request as CommandRequest);
+    fc.assert(
+      fc.property(commands, fc.nat(400), (command, below) => {
+        const length = packRequests([command]).commands.length;
+        expect(packedLengthOver(command, Math.max(0, length - below))).toBe(below > 0 ? length : undefined);
+        expect(packedLengthOver(command, length + below)).toBeUndefined();
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('refuse a batch whose commands do not fill it', () => {
