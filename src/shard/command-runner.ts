@@ -1,7 +1,8 @@
 /**
  * One command inside a batch: idempotency (a known `commandId` returns its
  * original event), then validate and emit, then the event, its patch and any
- * snapshot added to the batch's uncommitted work. Nothing is written here;
+ * snapshot added to the batch's uncommitted work once their rows are known
+ * to fit SQLite's length limit (row-size.ts). Nothing is written here;
  * the command processor commits the batch.
  */
 import type { CommandDefinition, Domain } from '../domain.js';
@@ -12,7 +13,9 @@ import type { AggregateLoader } from './aggregate-loader.js';
 import { commandDigest } from './command-digest.js';
 import { decide } from './decide.js';
 import { patchText } from './patching.js';
+import { oversizedEvent, oversizedSnapshot, tooLongForString } from './row-size.js';
 import type { NewEvent, NewSnapshot, ShardStore } from './shard-store.js';
+import { MAX_ROW_TEXT_BYTES } from '../size-limits.js';
 import type { CachedAggregate } from './state-cache.js';
 import { newEventId } from './event-ids.js';
 
@@ -52,6 +55,8 @@ export interface RunnerSettings {
   readonly shard: number;
   /** Snapshot every N versions; 0 for never (commands may still ask for one). */
   readonly snapshotEvery: number;
+  /** Text one stored row may hold, in bytes of UTF-8 (lower only in tests). @default MAX_ROW_TEXT_BYTES */
+  readonly maxRowTextBytes?: number;
 }
 
 export class CommandRunner {
@@ -60,6 +65,7 @@ export class CommandRunner {
   readonly #domain: Domain<object, object>;
   readonly #shard: number;
   readonly #snapshotEvery: number;
+  readonly #maxRowTextBytes: number;
   readonly #counters: { rejected: number };
 
   constructor(store: ShardStore, loader: AggregateLoader, domain: Domain<object, object>, settings: RunnerSettings, counters: { rejected: number }) {
@@ -68,6 +74,7 @@ export class CommandRunner {
     this.#domain = domain;
     this.#shard = settings.shard;
     this.#snapshotEvery = settings.snapshotEvery;
+    this.#maxRowTextBytes = settings.maxRowTextBytes ?? MAX_ROW_TEXT_BYTES;
     this.#counters = counters;
   }
 
@@ -126,6 +133,17 @@ export class CommandRunner {
     if (!decision.ok) return failed(decision.error);
     const state = decision.state;
     const version = (current?.version ?? 0) + 1;
+    let patch: string;
+    let snapshot: NewSnapshot | undefined;
+    try {
+      patch = patchText(current?.state, state);
+      if (definition.snapshot === true || (this.#snapshotEvery > 0 && version % this.#snapshotEvery === 0)) {
+        snapshot = { aggregateId: op.aggregateId, version, schemaVersion: this.#domain.schemaVersion, state: JSON.stringify(state) };
+      }
+    } catch (thrown) {
+      if (thrown instanceof RangeError) return failed(tooLongForString(op.type, op.aggregateId, version, thrown));
+      throw thrown;
+    }
     const eventId = newEventId();
     const row: NewEvent = {
       eventId,
@@ -134,11 +152,15 @@ export class CommandRunner {
       name: definition.event,
       schemaVersion: this.#domain.schemaVersion,
       occurredAt,
-      patch: patchText(current?.state, state),
+      patch,
       commandId: op.commandId ?? null,
       commandHash,
       metadata: op.metadata === undefined ? null : JSON.stringify(op.metadata),
     };
+    // Refused here, the command fails alone; at commit, SQLite would fail the whole batch.
+    const oversized =
+      oversizedEvent(op.type, row, this.#maxRowTextBytes) ?? (snapshot === undefined ? undefined : oversizedSnapshot(op.type, snapshot, this.#maxRowTextBytes));
+    if (oversized !== undefined) return failed(oversized);
     // Every field, position included, from the start: an object completed by
     // a spread at commit was measured 5× slower to read when encoding events.
     const event: EventDraft = {
@@ -156,8 +178,8 @@ export class CommandRunner {
     if (op.commandId !== undefined) event.commandId = op.commandId;
     if (op.metadata !== undefined) event.metadata = op.metadata;
     batch.pending.push({ opIndex, row, event });
-    if (definition.snapshot === true || (this.#snapshotEvery > 0 && version % this.#snapshotEvery === 0)) {
-      batch.snapshots.push({ aggregateId: op.aggregateId, version, schemaVersion: this.#domain.schemaVersion, state: JSON.stringify(state) });
+    if (snapshot !== undefined) {
+      batch.snapshots.push(snapshot);
       // This snapshot already seals any migration.
       batch.seals.delete(op.aggregateId);
     }
