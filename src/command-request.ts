@@ -53,8 +53,8 @@ export function checkCommand(
  * Refuses a command too long to cross to its shard: its payload and
  * metadata each fit `maxPayloadBytes`, but a command travels as one string
  * (request-wire.ts), and two texts of the option's largest value can be
- * longer together than V8's longest string (size-limits.ts). Unrefused,
- * the batch failed as if its worker had crashed.
+ * longer together than V8's longest string (size-limits.ts); sent, it
+ * would fail its batch as if the worker had crashed.
  */
 function checkRequestLength(op: CommandRequest, maxRequestLength: number): void {
   const length = packedLengthOver(op, maxRequestLength);
