@@ -9,11 +9,11 @@
  * held until its erasure, and a forget is sent to the worker alone (see
  * batch-length.ts), so nothing behind it can join its batch.
  */
-import { batchLength } from './batch-length.js';
 import { NotFoundError, ShardCrashedError, describeThrown, fromWire, isAsynxError, type AsynxError } from './errors.js';
 import type { StoredEvent } from './event.js';
 import { encodeEvents } from './event-wire.js';
 import type { QueuedOp } from './open-batches.js';
+import type { OpQueue } from './op-queue.js';
 import { outcomeAt } from './outcome-wire.js';
 import type { EncodedPage, ShardRequest } from './protocol.js';
 import type { ShardWorker } from './shard-worker.js';
@@ -95,15 +95,12 @@ export class PendingForgets {
 }
 
 /** Answers the reads queued for `forget`'s aggregate (see {@link PendingForgets.answerRead}) and takes them out of `queue`. */
-export function answerQueuedReads(queue: QueuedOp[], pending: PendingForgets, settle: (item: QueuedOp, error?: AsynxError, value?: unknown) => void): void {
-  let kept = 0;
-  for (const item of queue) {
-    const reply = pending.answerRead(item.op);
-    if (reply === undefined) queue[kept++] = item;
-    else if ('error' in reply) settle(item, reply.error);
+export function answerQueuedReads(queue: OpQueue, pending: PendingForgets, settle: (item: QueuedOp, error?: AsynxError, value?: unknown) => void): void {
+  for (const item of queue.takeWhere((queued) => pending.answerRead(queued.op) !== undefined)) {
+    const reply = pending.answerRead(item.op)!;
+    if ('error' in reply) settle(item, reply.error);
     else settle(item, undefined, reply.value);
   }
-  queue.length = kept;
 }
 
 /** A read's answer as the promise its caller gets. */
@@ -116,23 +113,13 @@ export function answered(reply: ReadAnswer): Promise<unknown> {
  * pending, the operations they hold back stay queued, in their order, and the
  * batch is made of those around them that may run.
  */
-export function takeBatch(queue: QueuedOp[], maxBatch: number, pending: PendingForgets): QueuedOp[] {
-  if (pending.size === 0) return queue.splice(0, batchLength(queue, maxBatch));
-  const runnable: QueuedOp[] = [];
-  for (const item of queue) {
-    if (runnable.length === maxBatch) break;
-    if (!pending.holdsBack(item.op)) runnable.push(item);
-  }
-  const batch = runnable.slice(0, batchLength(runnable, maxBatch));
-  const taken = new Set(batch);
-  let kept = 0;
-  for (const item of queue) if (!taken.has(item)) queue[kept++] = item;
-  queue.length = kept;
-  return batch;
+export function takeBatch(queue: OpQueue, maxBatch: number, pending: PendingForgets): QueuedOp[] {
+  if (pending.size === 0) return queue.take(maxBatch);
+  return queue.take(maxBatch, (op) => !pending.holdsBack(op));
 }
 
 /** Whether a dispatch would find something to do: while forgets are pending, some of the queue waits for them. */
-export function hasRunnable(queue: readonly QueuedOp[], pending: PendingForgets): boolean {
+export function hasRunnable(queue: OpQueue, pending: PendingForgets): boolean {
   if (pending.size === 0) return queue.length > 0;
   return pending.erasable() !== undefined || queue.some((item) => !pending.holdsBack(item.op));
 }

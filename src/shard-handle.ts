@@ -1,5 +1,5 @@
 /**
- * The main thread's side of one shard: its bounded queue, its worker (see
+ * The main thread's side of one shard: its bounded queue (see op-queue.ts), its worker (see
  * shard-worker.ts) and its open batches (see open-batches.ts). Whenever the shard is free, everything
  * waiting (up to `maxBatch`) goes over as one task, so batches grow by
  * themselves under load and stay at one command when load is light.
@@ -16,6 +16,7 @@ import {
 import type { StoredEvent } from './event.js';
 import type { ResolvedOptions } from './options.js';
 import { OpenBatches, type OpResult, type QueuedOp } from './open-batches.js';
+import { OpQueue } from './op-queue.js';
 import { outcomeAt } from './outcome-wire.js';
 import { PendingForget, PendingForgets, answerQueuedReads, answered, erase, hasRunnable, takeBatch } from './pending-forget.js';
 import type { ShardConfig, ShardRequest } from './protocol.js';
@@ -39,7 +40,7 @@ export class ShardHandle {
   readonly #options: ResolvedOptions;
   readonly #hooks: ShardHandleHooks;
   readonly #worker: ShardWorker;
-  #queue: QueuedOp[] = [];
+  readonly #queue = new OpQueue();
   #busy = false;
   #scheduled = false;
   #closed = false;
@@ -136,9 +137,7 @@ export class ShardHandle {
 
   /** Rejects everything still queued (not yet sent to the worker) with `error`. */
   rejectQueued(error: AsynxError): void {
-    const queued = this.#queue;
-    this.#queue = [];
-    for (const item of queued) this.#settle(item, error);
+    for (const item of this.#queue.takeAll()) this.#settle(item, error);
     this.#wakeRoomWaiters();
     this.#checkIdle();
   }
@@ -259,9 +258,8 @@ export class ShardHandle {
   #abort(item: QueuedOp): void {
     if (item.settled) return;
     if (!item.dispatched) {
-      const index = this.#queue.indexOf(item);
-      if (index >= 0) this.#queue.splice(index, 1);
       this.#settle(item, new AbortError('aborted while queued; it was not executed', { executed: false }));
+      this.#queue.abandoned();
       this.#wakeRoomWaiters();
       this.#checkIdle();
       return;
