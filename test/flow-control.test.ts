@@ -114,6 +114,68 @@ describe('cancellation', () => {
     }
   });
 
+  it("after thousands of queued sends are aborted, counts only the live ones, admits waiting and later sends in order, and runs the rest in order", async () => {
+    const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1, queueDepth: 2_000, onFull: 'wait' });
+    try {
+      await engine.send('Increment', { id: 'held', by: 1 });
+      // Until its onForget handler returns, the forget holds every later command of 'held' in the queue.
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      let delivered!: () => void;
+      const tombstoneDelivered = new Promise<void>((resolve) => (delivered = resolve));
+      engine.onForget(async () => {
+        delivered();
+        await gate;
+      });
+      const forgotten = engine.forget('held');
+      await tombstoneDelivered;
+      const queueDepth = (): number => engine.stats().shards[0]!.queueDepth;
+
+      const controllers = Array.from({ length: 2_000 }, () => new AbortController());
+      const held = controllers.map((controller, i) => engine.send('Increment', { id: 'held', by: i + 1 }, { signal: controller.signal }));
+      // The queue is full: these wait for room, and get it in the order they came.
+      const waiting = Array.from({ length: 5 }, () => engine.send('Increment', { id: 'other', by: 1 }));
+      expect(queueDepth()).toBe(2_000);
+      for (const [i, controller] of controllers.entries()) if (i % 4 !== 0) controller.abort();
+      expect(queueDepth()).toBe(500);
+      expect((await Promise.all(waiting)).map((event) => event.version)).toEqual([1, 2, 3, 4, 5]);
+
+      const later = Array.from({ length: 1_000 }, (_, i) => engine.send('Increment', { id: 'held', by: 2_001 + i }));
+      expect(queueDepth()).toBe(1_500);
+      release();
+      await forgotten;
+      const kept = await Promise.all([...held.filter((_, i) => i % 4 === 0), ...later]);
+      // Erased, then rebuilt by what was sent after the forget, in the order it was sent.
+      expect(kept.map((event) => event.version)).toEqual(Array.from({ length: 1_500 }, (_, i) => i + 1));
+      const expectedLog = [...Array.from({ length: 500 }, (_, i) => 4 * i + 1), ...Array.from({ length: 1_000 }, (_, i) => 2_001 + i)];
+      expect((await engine.get('held')).log).toEqual(expectedLog);
+      const aborted = await Promise.allSettled(held.filter((_, i) => i % 4 !== 0));
+      expect(aborted.every((outcome) => outcome.status === 'rejected' && outcome.reason instanceof AbortError && outcome.reason.executed === false)).toBe(true);
+      await engine.drain();
+      expect(engine.stats().shards[0]).toMatchObject({ queueDepth: 0, inFlight: 0 });
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('is idle once every queued send has been aborted', async () => {
+    const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1 });
+    try {
+      const controllers = Array.from({ length: 3_000 }, () => new AbortController());
+      // Sent and aborted in one turn: none of them has left the queue yet.
+      const sends = controllers.map((controller, i) => engine.send('Increment', { id: `a-${i % 7}`, by: 1 }, { signal: controller.signal }));
+      for (const controller of controllers) controller.abort();
+      expect(engine.stats().shards[0]!.queueDepth).toBe(0);
+      await engine.drain();
+      const outcomes = await Promise.allSettled(sends);
+      expect(outcomes.every((outcome) => outcome.status === 'rejected' && outcome.reason instanceof AbortError && outcome.reason.executed === false)).toBe(true);
+      expect(await engine.exists('a-0')).toBe(false);
+      expect(engine.stats().shards[0]).toMatchObject({ queueDepth: 0, inFlight: 0, committed: 0 });
+    } finally {
+      await engine.close();
+    }
+  });
+
   it('rejects at once with a signal that is already aborted', async () => {
     const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1 });
     try {
