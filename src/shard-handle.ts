@@ -56,7 +56,14 @@ export class ShardHandle {
     this.index = index;
     this.#options = options;
     this.#hooks = hooks;
-    this.#worker = new ShardWorker(index, config, options, (notice) => this.#onNotice(notice));
+    this.#worker = new ShardWorker(index, config, options, {
+      notice: (notice) => this.#onNotice(notice),
+      crashed: (error, operations) => {
+        this.metrics.crashes++;
+        options.logger.warn({ shard: index, cause: error.details?.cause, operations }, `shard ${index} worker died; restarting it`);
+      },
+      cannotRestart: (error) => options.logger.error({ shard: index, err: error }, `shard ${index} cannot restart: ${error.message}`),
+    });
     this.#forgets = new PendingForgets(config.aggregate);
     const onClosed = (open: number): void => {
       if (open === 0) this.#worker.idle();
@@ -193,13 +200,6 @@ export class ShardHandle {
         this.#openBatches.close(batchId);
         const error = isAsynxError(thrown) ? thrown : new ShardCrashedError(describeThrown(thrown).message, { executed: 'unknown' });
         for (const item of items) this.#settle(item, error);
-        if (error instanceof ShardCrashedError) {
-          this.metrics.crashes++;
-          this.#options.logger.warn({ shard: this.index, cause: error.details?.cause, operations: items.length }, `shard ${this.index} worker died; restarting it`);
-        }
-        if (this.#worker.broken !== undefined) {
-          this.#options.logger.error({ shard: this.index, err: this.#worker.broken }, `shard ${this.index} cannot restart: ${this.#worker.broken.message}`);
-        }
         // A shard that cannot restart fails what waits for it too.
         if (this.#worker.broken !== undefined) this.rejectQueued(this.#worker.broken);
         return;

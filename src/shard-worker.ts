@@ -25,11 +25,20 @@ function decodeNotice(message: PortMessage): ShardNotice {
   return message.kind === 'events' ? { kind: 'events', batchId: message.batchId, events: decodeEvents(message.events) } : message;
 }
 
+/** What a shard worker tells its handle besides replies. */
+export interface ShardWorkerHooks {
+  readonly notice: (notice: ShardNotice) => void;
+  /** The worker died running `operations` operations (a batch, or a forget's erasure); the next run restarts it. */
+  readonly crashed: (error: ShardCrashedError, operations: number) => void;
+  /** A restart after a crash failed: the shard is broken from now on. */
+  readonly cannotRestart: (error: AsynxError) => void;
+}
+
 export class ShardWorker {
   readonly #index: number;
   readonly #config: ShardConfig;
   readonly #batchTimeoutMs: number;
-  readonly #onNotice: (notice: ShardNotice) => void;
+  readonly #hooks: ShardWorkerHooks;
   readonly #pool: Piscina<ShardTask, ShardReply>;
   #port: MessagePort | undefined;
   #needsInit = true;
@@ -42,11 +51,11 @@ export class ShardWorker {
   /** Set when the worker cannot be (re)started: every later batch fails with it. */
   #broken: AsynxError | undefined;
 
-  constructor(index: number, config: ShardConfig, options: ResolvedOptions, onNotice: (notice: ShardNotice) => void) {
+  constructor(index: number, config: ShardConfig, options: ResolvedOptions, hooks: ShardWorkerHooks) {
     this.#index = index;
     this.#config = config;
     this.#batchTimeoutMs = options.batchTimeoutMs;
-    this.#onNotice = onNotice;
+    this.#hooks = hooks;
     this.#pool = new Piscina<ShardTask, ShardReply>({
       filename: WORKER_FILE,
       name: 'default',
@@ -73,7 +82,7 @@ export class ShardWorker {
   async start(): Promise<AsynxError | undefined> {
     const previous = this.#port;
     const { port1, port2 } = new MessageChannel();
-    port1.on('message', (message: PortMessage) => this.#onNotice(decodeNotice(message)));
+    port1.on('message', (message: PortMessage) => this.#hooks.notice(decodeNotice(message)));
     port1.unref();
     let reply: ShardReply;
     try {
@@ -106,6 +115,7 @@ export class ShardWorker {
         const failure = await this.start();
         if (failure !== undefined) {
           this.#broken = failure;
+          this.#hooks.cannotRestart(failure);
           throw failure;
         }
       }
@@ -124,10 +134,13 @@ export class ShardWorker {
         const cause = watchdog.signal.aborted
           ? `the batch ran longer than batchTimeoutMs (${this.#batchTimeoutMs} ms), so its worker was stopped`
           : describeThrown(thrown).message;
-        throw new ShardCrashedError(
+        const crash = new ShardCrashedError(
           `shard ${this.#index} worker died while running this operation (${cause}); it may have been committed: re-send with the same commandId to find out`,
           { shard: this.#index, executed: 'unknown', cause },
         );
+        // Counted here, where the worker died: a failed restart is not a second crash, and an erasure's crash counts too.
+        this.#hooks.crashed(crash, ops.length);
+        throw crash;
       } finally {
         clearTimeout(timer);
       }

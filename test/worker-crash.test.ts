@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { ConfigError, ShardCrashedError, open } from '../dist/src/index.js';
 import { counterDomain } from '../dist/test/fixtures/counter-domain.js';
 import { FRAGILE_SETTINGS, fragileDomain } from '../dist/test/fixtures/fragile-domain.js';
+import { STALLING_SETTINGS, stallingDomain, type Stall } from '../dist/test/fixtures/stalling-domain.js';
+import { recordingLogger } from './support/recording-logger.js';
 import { useTempDirs } from './support/temp-dir.js';
 
 const tempDir = useTempDirs();
@@ -37,6 +39,57 @@ describe('a shard worker that crashes is restarted, and nothing acknowledged is 
       await engine.close();
     }
   }, 60_000);
+});
+
+/** Makes the stalling domain misbehave `how` on its next import in a worker, once `marker` exists; returns the marker's path. */
+function stallOnImport(dir: string, how: Stall): string {
+  const marker = join(dir, 'stall');
+  writeFileSync(STALLING_SETTINGS, JSON.stringify({ marker, how }));
+  return marker;
+}
+
+describe('crashes are counted and logged where the worker died', () => {
+  afterEach(() => rmSync(STALLING_SETTINGS, { force: true }));
+
+  it('a crash whose restart fails counts once, and is logged once as a crash and once as a failed restart', async () => {
+    const dir = tempDir();
+    const marker = stallOnImport(dir, 'exit');
+    const { lines, logger } = recordingLogger();
+    const engine = await open({ domain: stallingDomain, dataDir: join(dir, 'data'), shards: 1, logger });
+    try {
+      writeFileSync(marker, '');
+      await expect(engine.send('Exit', { id: 's' })).rejects.toBeInstanceOf(ShardCrashedError);
+      await expect(engine.send('Bump', { id: 's' })).rejects.toThrow(/exited with code:? 7/);
+      expect(engine.stats().shards[0]!.crashes).toBe(1);
+      expect(lines.filter((l) => l.level !== 'info').map((l) => [l.level, l.message])).toEqual([
+        ['warn', 'shard 0 worker died; restarting it'],
+        ['error', expect.stringMatching(/^shard 0 cannot restart: .*exited with code:? 7/)],
+      ]);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('a worker that dies while erasing a forgotten aggregate counts as a crash and is logged like one in a batch', async () => {
+    const { lines, logger } = recordingLogger();
+    const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1, logger });
+    try {
+      await engine.send('Increment', { id: 'doomed', by: 1 });
+      await engine.send('Misbehave', { id: 'trap', how: 'exit-on-next-erase' });
+      const forget = engine.forget('doomed');
+      await expect(forget).rejects.toBeInstanceOf(ShardCrashedError);
+      await expect(forget).rejects.toThrow(/exited with code: 5/);
+      expect(engine.stats().shards[0]!.crashes).toBe(1);
+      expect(lines.filter((l) => l.level === 'warn').map((l) => [l.message, l.fields])).toEqual([
+        ['shard 0 worker died; restarting it', expect.objectContaining({ shard: 0, operations: 1 })],
+      ]);
+      // The replacement worker finishes the job.
+      await engine.forget('doomed');
+      await expect(engine.exists('doomed')).resolves.toBe(false);
+    } finally {
+      await engine.close();
+    }
+  });
 });
 
 describe('the batch watchdog', () => {
