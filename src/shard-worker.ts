@@ -12,6 +12,7 @@ import type { ResolvedOptions } from './options.js';
 import type { StoredEvent } from './event.js';
 import { decodeEvents } from './event-wire.js';
 import { packRequests } from './request-wire.js';
+import { workerDiedStarting } from './start-failure.js';
 import type { PortMessage, ShardConfig, ShardRequest, ShardReply, ShardTask, SnapshotCorruptMessage } from './protocol.js';
 
 const WORKER_FILE = fileURLToPath(new URL('../workers/shard.js', import.meta.url));
@@ -89,7 +90,7 @@ export class ShardWorker {
       reply = await this.#pool.run({ kind: 'init', config: this.#config, events: port2 }, { transferList: [port2] });
     } catch (thrown) {
       port1.close();
-      return new ShardCrashedError(`shard ${this.#index} worker failed to start: ${describeThrown(thrown).message}`, { shard: this.#index });
+      return workerDiedStarting(this.#index, this.#config.domainUrl, thrown);
     }
     if (reply.kind === 'init-failed') {
       port1.close();

@@ -59,11 +59,11 @@ describe('crashes are counted and logged where the worker died', () => {
     try {
       writeFileSync(marker, '');
       await expect(engine.send('Exit', { id: 's' })).rejects.toBeInstanceOf(ShardCrashedError);
-      await expect(engine.send('Bump', { id: 's' })).rejects.toThrow(/exited with code:? 7/);
+      await expect(engine.send('Bump', { id: 's' })).rejects.toThrow(/exited with code 7/);
       expect(engine.stats().shards[0]!.crashes).toBe(1);
       expect(lines.filter((l) => l.level !== 'info').map((l) => [l.level, l.message])).toEqual([
         ['warn', 'shard 0 worker died; restarting it'],
-        ['error', expect.stringMatching(/^shard 0 cannot restart: .*exited with code:? 7/)],
+        ['error', expect.stringMatching(/^shard 0 cannot restart: shard 0 worker exited with code 7 while starting/)],
       ]);
     } finally {
       await engine.close();
@@ -122,6 +122,42 @@ describe('a domain module that fails in the workers', () => {
       expect(readFileSync(log, 'utf8')).toBe('load\nload\n');
     } finally {
       rmSync(FRAGILE_SETTINGS, { force: true });
+    }
+  });
+
+  it('fails open with ConfigError naming the shard, the module and the exit code when the module exits its worker as it loads', async () => {
+    const dir = tempDir();
+    const marker = stallOnImport(dir, 'exit');
+    writeFileSync(marker, '');
+    const dataDir = join(dir, 'data');
+    try {
+      const attempt = open({ domain: stallingDomain, dataDir, shards: 2 });
+      await expect(attempt).rejects.toBeInstanceOf(ConfigError);
+      await expect(attempt).rejects.toThrow(/^shard \d worker exited with code 7 while starting \(importing domain module .*stalling-domain\.js/);
+      await expect(attempt).rejects.toMatchObject({ details: { exitCode: 7, domainUrl: stallingDomain.url } });
+      // Nothing is left holding the directory: once the module loads, the same directory opens.
+      rmSync(marker);
+      const engine = await open({ domain: stallingDomain, dataDir, shards: 2 });
+      await engine.close();
+    } finally {
+      rmSync(STALLING_SETTINGS, { force: true });
+    }
+  });
+
+  it('after a crash, a restart that exits its worker fails what was sent with the same ConfigError, and marks the shard broken', async () => {
+    const dir = tempDir();
+    const marker = stallOnImport(dir, 'exit');
+    const engine = await open({ domain: stallingDomain, dataDir: join(dir, 'data'), shards: 1 });
+    try {
+      writeFileSync(marker, '');
+      await expect(engine.send('Exit', { id: 's' })).rejects.toBeInstanceOf(ShardCrashedError);
+      const next = engine.send('Bump', { id: 's' });
+      await expect(next).rejects.toBeInstanceOf(ConfigError);
+      await expect(next).rejects.toThrow(/^shard 0 worker exited with code 7 while starting/);
+      await expect(engine.send('Bump', { id: 's' })).rejects.toMatchObject({ code: 'CONFIG_INVALID', details: { shard: 0, exitCode: 7 } });
+    } finally {
+      rmSync(STALLING_SETTINGS, { force: true });
+      await engine.close();
     }
   });
 
