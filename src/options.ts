@@ -83,6 +83,13 @@ export interface EngineOptions<D extends Domain<object, object>> {
    */
   readonly batchTimeoutMs?: number;
   /**
+   * How long a shard worker may take to import the domain module, at `open`
+   * and at each restart. Past it the worker is stopped: `open` rejects
+   * `ConfigError`, and a restart marks the shard broken.
+   * @default 30000
+   */
+  readonly importTimeoutMs?: number;
+  /**
    * V8 heap limits for each shard worker (Node's `ResourceLimits` keys, each a positive number of MB);
    * a worker that exceeds them is restarted.
    * @default Node's defaults
@@ -122,6 +129,7 @@ export interface ResolvedOptions {
   readonly maxPendingDeliveries: number;
   readonly checkpointIntervalMs: number;
   readonly batchTimeoutMs: number;
+  readonly importTimeoutMs: number;
   readonly workerResourceLimits: ResourceLimits | undefined;
   readonly logger: Logger;
   readonly onHandlerError: (error: unknown, event: StoredEvent, subscription: string) => void;
@@ -130,7 +138,7 @@ export interface ResolvedOptions {
 
 const KNOWN_OPTIONS = [
   'domain', 'dataDir', 'shards', 'synchronous', 'queueDepth', 'onFull', 'maxBatch', 'cacheSize', 'snapshotEvery',
-  'maxPayloadBytes', 'maxPendingDeliveries', 'checkpointIntervalMs', 'batchTimeoutMs', 'workerResourceLimits', 'logger', 'onHandlerError', 'onSnapshotCorrupt',
+  'maxPayloadBytes', 'maxPendingDeliveries', 'checkpointIntervalMs', 'batchTimeoutMs', 'importTimeoutMs', 'workerResourceLimits', 'logger', 'onHandlerError', 'onSnapshotCorrupt',
 ] as const;
 
 function editDistance(a: string, b: string): number {
@@ -256,6 +264,7 @@ export function resolveOptions(raw: unknown): ResolvedOptions {
     maxPendingDeliveries: integerOption(options, 'maxPendingDeliveries', 100_000, 1, 100_000_000),
     checkpointIntervalMs: timeoutOption(options, 'checkpointIntervalMs', 1_000, 3_600_000),
     batchTimeoutMs: timeoutOption(options, 'batchTimeoutMs', 30_000, 86_400_000),
+    importTimeoutMs: timeoutOption(options, 'importTimeoutMs', 30_000, 86_400_000),
     workerResourceLimits: resourceLimitsOption(options.workerResourceLimits),
     logger: logger ?? silentLogger,
     onHandlerError: guardHook(

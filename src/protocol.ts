@@ -223,5 +223,10 @@ export interface SnapshotCorruptMessage {
   readonly reason: string;
 }
 
+/** Posted once the worker has imported the domain module at start-up: the import's time limit no longer applies. */
+export interface DomainLoadedMessage {
+  readonly kind: 'domain-loaded';
+}
+
 /** Everything a worker posts on its event port. */
-export type PortMessage = EventsMessage | SnapshotCorruptMessage;
+export type PortMessage = EventsMessage | SnapshotCorruptMessage | DomainLoadedMessage;

@@ -12,8 +12,8 @@ import type { ResolvedOptions } from './options.js';
 import type { StoredEvent } from './event.js';
 import { decodeEvents } from './event-wire.js';
 import { packRequests } from './request-wire.js';
-import { workerDiedStarting } from './start-failure.js';
-import type { PortMessage, ShardConfig, ShardRequest, ShardReply, ShardTask, SnapshotCorruptMessage } from './protocol.js';
+import { importTimedOut, workerDiedStarting } from './start-failure.js';
+import type { EventsMessage, PortMessage, ShardConfig, ShardRequest, ShardReply, ShardTask, SnapshotCorruptMessage } from './protocol.js';
 
 const WORKER_FILE = fileURLToPath(new URL('../workers/shard.js', import.meta.url));
 
@@ -22,7 +22,7 @@ export type BatchReply = Extract<ShardReply, { kind: 'batch-done' }>;
 /** What the worker's event port brings, with the events decoded. */
 export type ShardNotice = { readonly kind: 'events'; readonly batchId: number; readonly events: StoredEvent[] } | SnapshotCorruptMessage;
 
-function decodeNotice(message: PortMessage): ShardNotice {
+function decodeNotice(message: EventsMessage | SnapshotCorruptMessage): ShardNotice {
   return message.kind === 'events' ? { kind: 'events', batchId: message.batchId, events: decodeEvents(message.events) } : message;
 }
 
@@ -39,6 +39,7 @@ export class ShardWorker {
   readonly #index: number;
   readonly #config: ShardConfig;
   readonly #batchTimeoutMs: number;
+  readonly #importTimeoutMs: number;
   readonly #hooks: ShardWorkerHooks;
   readonly #pool: Piscina<ShardTask, ShardReply>;
   #port: MessagePort | undefined;
@@ -56,6 +57,7 @@ export class ShardWorker {
     this.#index = index;
     this.#config = config;
     this.#batchTimeoutMs = options.batchTimeoutMs;
+    this.#importTimeoutMs = options.importTimeoutMs;
     this.#hooks = hooks;
     this.#pool = new Piscina<ShardTask, ShardReply>({
       filename: WORKER_FILE,
@@ -83,14 +85,27 @@ export class ShardWorker {
   async start(): Promise<AsynxError | undefined> {
     const previous = this.#port;
     const { port1, port2 } = new MessageChannel();
-    port1.on('message', (message: PortMessage) => this.#hooks.notice(decodeNotice(message)));
+    // Importing the domain module is the part of start-up that runs user code, which may never finish:
+    // past importTimeoutMs the worker is stopped. Opening the shard file is not limited (a format rewrite takes its time).
+    const stop = new AbortController();
+    const timer = setTimeout(() => stop.abort(), this.#importTimeoutMs);
+    let imported = false;
+    port1.on('message', (message: PortMessage) => {
+      if (message.kind !== 'domain-loaded') return this.#hooks.notice(decodeNotice(message));
+      imported = true;
+      clearTimeout(timer);
+    });
     port1.unref();
     let reply: ShardReply;
     try {
-      reply = await this.#pool.run({ kind: 'init', config: this.#config, events: port2 }, { transferList: [port2] });
+      reply = await this.#pool.run({ kind: 'init', config: this.#config, events: port2 }, { transferList: [port2], signal: stop.signal });
     } catch (thrown) {
       port1.close();
-      return workerDiedStarting(this.#index, this.#config.domainUrl, thrown);
+      const { domainUrl } = this.#config;
+      if (stop.signal.aborted) return importTimedOut(this.#index, domainUrl, this.#importTimeoutMs);
+      return workerDiedStarting(this.#index, domainUrl, imported ? 'opening' : 'importing', thrown);
+    } finally {
+      clearTimeout(timer);
     }
     if (reply.kind === 'init-failed') {
       port1.close();

@@ -102,6 +102,8 @@ describe('timeouts among the open options', () => {
   it.each([
     ['batchTimeoutMs', { batchTimeoutMs: 3e9 }, 'option batchTimeoutMs must be an integer number of milliseconds from 10 to 86400000, got 3000000000'],
     ['batchTimeoutMs', { batchTimeoutMs: Infinity }, 'option batchTimeoutMs must be an integer number of milliseconds from 10 to 86400000, got Infinity'],
+    ['importTimeoutMs', { importTimeoutMs: 5 }, 'option importTimeoutMs must be an integer number of milliseconds from 10 to 86400000, got 5'],
+    ['importTimeoutMs', { importTimeoutMs: Infinity }, 'option importTimeoutMs must be an integer number of milliseconds from 10 to 86400000, got Infinity'],
     ['checkpointIntervalMs', { checkpointIntervalMs: Infinity }, 'option checkpointIntervalMs must be an integer number of milliseconds from 10 to 3600000, got Infinity'],
   ])('%s is bounded below the timer limit and has no Infinity', async (_option, extra, message) => {
     const attempt = open({ domain: counterDomain, dataDir: tempDir(), shards: 1, ...extra });

@@ -92,6 +92,43 @@ describe('crashes are counted and logged where the worker died', () => {
   });
 });
 
+describe('a domain module that never finishes importing in a worker', () => {
+  afterEach(() => rmSync(STALLING_SETTINGS, { force: true }));
+
+  it.each([
+    ['waits at its top level for a promise that never settles', 'never-settle'],
+    ['loops forever at its top level', 'loop-forever'],
+  ] as const)('that %s fails open with ConfigError after importTimeoutMs, and frees the directory', async (_what, how) => {
+    const dir = tempDir();
+    const marker = stallOnImport(dir, how);
+    writeFileSync(marker, '');
+    const dataDir = join(dir, 'data');
+    const attempt = open({ domain: stallingDomain, dataDir, shards: 2, importTimeoutMs: 300 });
+    await expect(attempt).rejects.toBeInstanceOf(ConfigError);
+    await expect(attempt).rejects.toThrow(/^shard \d worker did not finish importing domain module .*stalling-domain\.js within importTimeoutMs \(300 ms\)/);
+    await expect(attempt).rejects.toMatchObject({ details: { option: 'importTimeoutMs', timeoutMs: 300, domainUrl: stallingDomain.url } });
+    rmSync(marker);
+    const engine = await open({ domain: stallingDomain, dataDir, shards: 2, importTimeoutMs: 300 });
+    await engine.close();
+  });
+
+  it('that stalls only when restarted after a crash marks the shard broken, failing what was queued for it', async () => {
+    const dir = tempDir();
+    const marker = stallOnImport(dir, 'never-settle');
+    const engine = await open({ domain: stallingDomain, dataDir: join(dir, 'data'), shards: 1, importTimeoutMs: 300 });
+    try {
+      await engine.send('Bump', { id: 'r' });
+      writeFileSync(marker, '');
+      await expect(engine.send('Exit', { id: 'r' })).rejects.toBeInstanceOf(ShardCrashedError);
+      const queued = [engine.send('Bump', { id: 'r' }), engine.send('Bump', { id: 'q' })];
+      for (const send of queued) await expect(send).rejects.toThrow(/did not finish importing domain module .* within importTimeoutMs \(300 ms\)/);
+      await expect(engine.send('Bump', { id: 'r' })).rejects.toBeInstanceOf(ConfigError);
+    } finally {
+      await engine.close();
+    }
+  });
+});
+
 describe('the batch watchdog', () => {
   it('stops every stuck batch, not only the first, and the shard keeps working in between', async () => {
     const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1, batchTimeoutMs: 200 });

@@ -41,6 +41,8 @@ export class ShardRuntime {
 
   static async start(config: ShardConfig, events: MessagePort): Promise<ShardRuntime> {
     const domain = await importDomain(config.domainUrl, config.aggregate);
+    const loaded: PortMessage = { kind: 'domain-loaded' };
+    events.postMessage(loaded);
     if (domain.aggregate !== config.aggregate) {
       throw new ConfigError(`worker loaded aggregate ${domain.aggregate}, expected ${config.aggregate}`);
     }
