@@ -1,4 +1,6 @@
+import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { ConfigError, StorageError } from '../dist/src/index.js';
 import { ShardStore, type NewEvent } from '../dist/src/shard/shard-store.js';
 import { StateCache } from '../dist/src/shard/state-cache.js';
@@ -108,6 +110,64 @@ describe('the shard store', () => {
     new ShardStore({ path, ...identity }).close();
     expect(() => new ShardStore({ path, ...identity, shardCount: 2 })).toThrow(ConfigError);
     expect(() => new ShardStore({ path, ...identity, shardCount: 2 })).toThrow(/written with shardCount=1, but this engine has shardCount=2/);
+  });
+});
+
+describe('a shard file that cannot be opened', () => {
+  /** A copy of a store's file and WAL taken while it is open, as a killed engine leaves them: opening it runs a recovery checkpoint. */
+  function killedStoreCopy(): string {
+    const dir = tempDir();
+    const store = new ShardStore({ path: join(dir, 'live.db'), ...identity });
+    store.append([event('a', 1), event('a', 2)]);
+    const path = join(dir, 'shard-0.db');
+    copyFileSync(join(dir, 'live.db'), path);
+    copyFileSync(join(dir, 'live.db-wal'), `${path}-wal`);
+    store.close();
+    return path;
+  }
+
+  /** Runs `open` while SQLite fails every checkpoint with `error`, as it does when it has no room to write. */
+  function withFailingCheckpoint<T>(error: Error, open: () => T): T {
+    const { pragma } = Database.prototype;
+    Database.prototype.pragma = function (this: Database.Database, source: string, options?: Database.PragmaOptions) {
+      if (source.startsWith('wal_checkpoint')) throw error;
+      return pragma.call(this, source, options);
+    };
+    try {
+      return open();
+    } finally {
+      Database.prototype.pragma = pragma;
+    }
+  }
+
+  // A full disk cannot be made here without privileges, so SQLite's answer to one is played at the write that meets it.
+  it('on a full disk is a StorageError saying so (SQLITE_FULL), not calling the file unusable, and opens once there is room', () => {
+    const path = killedStoreCopy();
+    const full = new Database.SqliteError('database or disk is full', 'SQLITE_FULL');
+    const refusal = (() => {
+      try {
+        withFailingCheckpoint(full, () => new ShardStore({ path, ...identity }));
+      } catch (thrown) {
+        return thrown;
+      }
+      return undefined;
+    })();
+    expect(refusal).toBeInstanceOf(StorageError);
+    expect((refusal as StorageError).message).toBe(
+      `cannot open shard file ${path}: the disk is full (SQLITE_FULL), and opening it needs to write to it; free some space and open again`,
+    );
+    expect((refusal as StorageError).details).toEqual({ file: path, sqliteCode: 'SQLITE_FULL' });
+    const store = new ShardStore({ path, ...identity });
+    expect(store.latestVersion('a')).toBe(2);
+    store.close();
+  });
+
+  it('for any other failure of SQLite there is still not a usable store', () => {
+    const path = killedStoreCopy();
+    const damaged = new Database.SqliteError('database disk image is malformed', 'SQLITE_CORRUPT');
+    expect(() => withFailingCheckpoint(damaged, () => new ShardStore({ path, ...identity }))).toThrow(
+      `shard file ${path} is not a usable asynx store: database disk image is malformed`,
+    );
   });
 });
 

@@ -10,6 +10,7 @@ import type { Database as Db, Statement } from 'better-sqlite3';
 import { ConfigError, StorageError, describeThrown } from '../errors.js';
 import type { ScalarColumnsJson } from '../event-wire.js';
 import { assertNotTruncated, checkAfterRecovery, hasWalFrames, prepareSchema } from './store-schema.js';
+import { storeOpenError } from './store-open-error.js';
 import { StreamNumbers } from './stream-numbers.js';
 import type { EventRow, LogPageColumns, NewEvent, NewSnapshot, ReplayColumns, SnapshotRow, StoreOptions } from './store-rows.js';
 
@@ -62,9 +63,7 @@ export class ShardStore {
     } catch (thrown) {
       this.#db.close();
       if (thrown instanceof ConfigError || thrown instanceof StorageError) throw thrown;
-      throw new StorageError(`shard file ${options.path} is not a usable asynx store: ${describeThrown(thrown).message}`, {
-        file: options.path,
-      });
+      throw storeOpenError(options.path, thrown);
     }
     const db = this.#db;
     this.#eventsAfter = db.prepare(
