@@ -111,7 +111,8 @@ export class ShardWorker {
       port1.close();
       return fromWire(reply.error);
     }
-    // Events a dead worker posted before it died still arrive on its old port.
+    // Events a dead worker posted before it died still arrive on its old port, which then closes
+    // by itself (its other end went with the worker): it is not closed here, or they would be lost.
     previous?.unref();
     this.#port = port1;
     this.#needsInit = false;
