@@ -83,9 +83,10 @@ export interface EngineOptions<D extends Domain<object, object>> {
    */
   readonly batchTimeoutMs?: number;
   /**
-   * How long a shard worker may take to import the domain module, at `open`
-   * and at each restart. Past it the worker is stopped: `open` rejects
-   * `ConfigError`, and a restart marks the shard broken.
+   * How long a shard worker may take to start and import the domain module,
+   * at `open` and at each restart (opening the shard file after that is not
+   * limited). Past it the worker is stopped: `open` rejects `ConfigError`,
+   * and a restart marks the shard broken.
    * @default 30000
    */
   readonly importTimeoutMs?: number;

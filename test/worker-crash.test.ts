@@ -108,20 +108,21 @@ describe('a domain module that never finishes importing in a worker', () => {
     await expect(attempt).rejects.toThrow(/^shard \d worker did not finish importing domain module .*stalling-domain\.js within importTimeoutMs \(300 ms\)/);
     await expect(attempt).rejects.toMatchObject({ details: { option: 'importTimeoutMs', timeoutMs: 300, domainUrl: stallingDomain.url } });
     rmSync(marker);
-    const engine = await open({ domain: stallingDomain, dataDir, shards: 2, importTimeoutMs: 300 });
+    const engine = await open({ domain: stallingDomain, dataDir, shards: 2 });
     await engine.close();
   });
 
   it('that stalls only when restarted after a crash marks the shard broken, failing what was queued for it', async () => {
     const dir = tempDir();
     const marker = stallOnImport(dir, 'never-settle');
-    const engine = await open({ domain: stallingDomain, dataDir: join(dir, 'data'), shards: 1, importTimeoutMs: 300 });
+    // Room for a worker to start on a loaded machine, since the first start must succeed.
+    const engine = await open({ domain: stallingDomain, dataDir: join(dir, 'data'), shards: 1, importTimeoutMs: 5000 });
     try {
       await engine.send('Bump', { id: 'r' });
       writeFileSync(marker, '');
       await expect(engine.send('Exit', { id: 'r' })).rejects.toBeInstanceOf(ShardCrashedError);
       const queued = [engine.send('Bump', { id: 'r' }), engine.send('Bump', { id: 'q' })];
-      for (const send of queued) await expect(send).rejects.toThrow(/did not finish importing domain module .* within importTimeoutMs \(300 ms\)/);
+      for (const send of queued) await expect(send).rejects.toThrow(/did not finish importing domain module .* within importTimeoutMs \(5000 ms\)/);
       await expect(engine.send('Bump', { id: 'r' })).rejects.toBeInstanceOf(ConfigError);
     } finally {
       await engine.close();
