@@ -225,7 +225,7 @@ export class DurableSubscription extends Subscription {
     while (this.active) {
       const page = await next;
       if (!this.active) break;
-      const full = page.count === PAGE;
+      const full = page.more === true;
       if (full) {
         // Read ahead: the shard reads the next page while this one is decoded and handed out. The
         // shard's queue posts the read in a microtask; yielding once lets it go before the decoding.

@@ -165,6 +165,11 @@ export interface EncodedPage {
    */
   readonly count?: number;
   readonly last?: number;
+  /**
+   * Whether a log page may have events after it: it holds all the events
+   * asked for, or fewer because they were too large together for one page.
+   */
+  readonly more?: boolean;
 }
 
 export type OpOutcome =

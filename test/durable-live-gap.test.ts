@@ -37,7 +37,7 @@ function scriptedShard(): { log: StoredEvent[]; io: DurableIO; logReads: number[
     await gate;
     logReads.push(afterPosition);
     const page = log.filter((event) => event.position > afterPosition).slice(0, limit);
-    return { events: encodeEvents(page), head: log.length, count: page.length, last: page[page.length - 1]?.position ?? afterPosition };
+    return { events: encodeEvents(page), head: log.length, count: page.length, last: page[page.length - 1]?.position ?? afterPosition, more: page.length === limit };
   };
   const io: DurableIO = {
     run: async (_shard: number, op: ShardRequest) => {

@@ -22,7 +22,7 @@ export interface CorruptSnapshot {
 /** What upcasting a stored patch needs to know about its event. */
 export type UpcastSource = Pick<PatchRow, 'aggregate_id' | 'version' | 'name' | 'schema_version'>;
 
-/** Events read per query when replaying: a page's patches are one SQLite value (see ShardStore.replayAfter). */
+/** Events read per query when replaying: a page's patches are one SQLite value (see ShardStore.replayAfter), also bounded in bytes. */
 export const REPLAY_PAGE = 50_000;
 
 export class AggregateLoader {
@@ -129,7 +129,8 @@ export class AggregateLoader {
       }
       version = versions[versions.length - 1]!;
       migrated ||= upcasting;
-      if (versions.length < REPLAY_PAGE) break;
+      // A page cut for its size is short but not the last.
+      if (versions.length < REPLAY_PAGE && !columns.cut) break;
     }
     return { state: replayed, version, migrated };
   }

@@ -47,7 +47,7 @@ export class LogReader {
   read(afterPosition: number, limit: number, stream?: number): EncodedPage {
     const receiver = stream === undefined ? undefined : this.#follow(stream);
     const memory = receiver ?? this.#recent;
-    const { scalars, patches: patchesJson } = this.#store.logPageAfter(afterPosition, limit);
+    const { scalars, patches: patchesJson, cut } = this.#store.logPageAfter(afterPosition, limit);
     const aggregateIds = JSON.parse(scalars.aggregateIds) as string[];
     const versions = JSON.parse(scalars.versions) as number[];
     const schemaVersions = JSON.parse(scalars.schemaVersions) as number[];
@@ -70,14 +70,16 @@ export class LogReader {
       states.push(state, previous, receiver !== undefined && previous !== undefined && kept);
       memory.record(aggregateId, { state, version });
     }
-    // A short page ends the catch-up: the receiver reads no further.
-    if (stream !== undefined && aggregateIds.length < limit) this.#streams.delete(stream);
+    const more = cut || aggregateIds.length === limit;
+    // The last page ends the catch-up: the receiver reads no further.
+    if (stream !== undefined && !more) this.#streams.delete(stream);
     const positions = JSON.parse(scalars.positions) as number[];
     return {
       events: encodeLogColumns(this.#shard, scalars, states),
       head: this.#store.headPosition(),
       count: positions.length,
       last: positions[positions.length - 1] ?? afterPosition,
+      more,
     };
   }
 

@@ -12,6 +12,8 @@ import type { ScalarColumnsJson } from '../event-wire.js';
 import { assertNotTruncated, checkAfterRecovery, hasWalFrames, prepareSchema } from './store-schema.js';
 import { storeOpenError } from './store-open-error.js';
 import { StreamNumbers } from './stream-numbers.js';
+import { MAX_ROW_TEXT_BYTES } from '../size-limits.js';
+import { isTooBig, pageEnd } from './page-bytes.js';
 import type { EventRow, LogPageColumns, NewEvent, NewSnapshot, ReplayColumns, SnapshotRow, StoreOptions } from './store-rows.js';
 
 // Callers import the row types from here, with the store.
@@ -31,13 +33,16 @@ export class ShardStore {
   #db: Db;
   #eventsAfter: Statement<[string, number, number], EventRow>;
   #replayAfter: Statement<[string, number, number, number], ReplayColumns>;
+  #replaySizes: Statement<[string, number, number, number], [number, number]>;
   #latestVersion: Statement<[string], { version: number | null }>;
   #hasEvents: Statement<[string], number>;
   #withEvents: Statement<[string], string>;
   #snapshot: Statement<[string], SnapshotRow>;
   #insertEvent: Statement<[string, string, number | null, number, string, number, string, string, string | null, string | null, string | null]>;
   #byCommandId: Statement<[string, string], EventRow>;
-  #logPage: Statement<[number, number], string[]>;
+  #logPage: Statement<[number, number, number], string[]>;
+  #logSizes: Statement<[number, number], [number, number]>;
+  readonly #maxPageBytes: number;
   #headPosition: Statement<[], { position: number | null }>;
   #checkpoint: Statement<[string], { position: number }>;
   #saveCheckpoint: Statement<[string, number]>;
@@ -50,6 +55,7 @@ export class ShardStore {
 
   constructor(options: StoreOptions) {
     this.path = options.path;
+    this.#maxPageBytes = options.maxPageBytes ?? MAX_ROW_TEXT_BYTES;
     const walPending = hasWalFrames(options.path);
     if (!walPending) assertNotTruncated(options.path);
     try {
@@ -76,6 +82,12 @@ export class ShardStore {
        FROM (SELECT version, schema_version, name, patch FROM events
              WHERE stream = ${STREAM_OF} AND version > ? AND version <= ? ORDER BY version LIMIT ?)`,
     );
+    // octet_length reads a value's size from its record header, never its content (see page-bytes.ts).
+    this.#replaySizes = db
+      .prepare<[string, number, number, number], [number, number]>(
+        `SELECT version, octet_length(patch) FROM events WHERE stream = ${STREAM_OF} AND version > ? AND version <= ? ORDER BY version LIMIT ?`,
+      )
+      .raw(true);
     this.#latestVersion = db.prepare(`SELECT max(version) AS version FROM events WHERE stream = ${STREAM_OF}`);
     // An aggregate has a stream from its first event until it is erased.
     this.#hasEvents = db.prepare<[string], number>('SELECT 1 FROM streams WHERE aggregate_id = ?').pluck(true);
@@ -93,9 +105,14 @@ export class ShardStore {
     // per page instead of one per value, which is what reading rows costs.
     // The subquery's LIMIT keeps it from being flattened, so the aggregates see its rows in position order.
     this.#logPage = db
-      .prepare<[number, number], string[]>(
+      .prepare<[number, number, number], string[]>(
         `SELECT ${LOG_COLUMNS.map((c) => `json_group_array(${c})`).join(', ')}, '[' || coalesce(group_concat(patch, ','), '') || ']'
-         FROM (SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?)`,
+         FROM (SELECT * FROM events WHERE position > ? AND position <= ? ORDER BY position LIMIT ?)`,
+      )
+      .raw(true);
+    this.#logSizes = db
+      .prepare<[number, number], [number, number]>(
+        'SELECT position, octet_length(patch) + coalesce(octet_length(metadata), 0) FROM events WHERE position > ? ORDER BY position LIMIT ?',
       )
       .raw(true);
     // The sequence, not max(position): erased events must not make positions look unused.
@@ -144,10 +161,22 @@ export class ShardStore {
   /**
    * As {@link eventsAfter}, with only what replaying the events needs, in one
    * row, for up to `limit` events: a long history is read in pages, so no
-   * single value grows towards SQLite's length limit.
+   * single value grows towards SQLite's length limit. A page whose patches
+   * together pass the store's page bound (SQLite's limit unless lowered) is
+   * read again, cut after the last event that keeps it within: `cut` then
+   * says that more events may follow a page shorter than `limit`.
    */
-  replayAfter(aggregateId: string, afterVersion: number, toVersion: number, limit: number): ReplayColumns {
-    return this.#replayAfter.get(aggregateId, afterVersion, toVersion, limit)!;
+  replayAfter(aggregateId: string, afterVersion: number, toVersion: number, limit: number): ReplayColumns & { readonly cut: boolean } {
+    let page: ReplayColumns | undefined;
+    try {
+      page = this.#replayAfter.get(aggregateId, afterVersion, toVersion, limit)!;
+    } catch (thrown) {
+      if (!isTooBig(thrown)) throw thrown;
+    }
+    if (page !== undefined && page.patches.length <= this.#maxPageBytes) return { ...page, cut: false };
+    const sizes = this.#replaySizes.iterate(aggregateId, afterVersion, toVersion, limit);
+    const end = pageEnd(sizes, this.#maxPageBytes);
+    return { ...this.#replayAfter.get(aggregateId, afterVersion, end.last, limit)!, cut: end.cut };
   }
 
   /** The aggregate's latest stored version, 0 when it has none. */
@@ -172,14 +201,28 @@ export class ShardStore {
   /**
    * Up to `limit` events after `position`, in position (commit) order: each of
    * {@link LOG_COLUMNS} as the JSON text of an array, and the events' patches
-   * as the JSON text of an array of patches.
+   * as the JSON text of an array of patches. Cut, as {@link replayAfter}
+   * pages are, where the events' patches and metadata pass the page bound.
    */
   logPageAfter(position: number, limit: number): LogPageColumns {
-    const [ids, aggregateIds, names, versions, schemaVersions, occurredAt, positions, commandIds, metadata, patches] = this.#logPage.get(
-      position,
-      limit,
-    )!;
-    return { scalars: { ids, aggregateIds, names, versions, schemaVersions, occurredAt, positions, commandIds, metadata } as ScalarColumnsJson, patches: patches! };
+    let row: string[] | undefined;
+    try {
+      row = this.#logPage.get(position, Number.MAX_SAFE_INTEGER, limit)!;
+    } catch (thrown) {
+      if (!isTooBig(thrown)) throw thrown;
+    }
+    let cut = false;
+    if (row === undefined || row[8]!.length + row[9]!.length > this.#maxPageBytes) {
+      const end = pageEnd(this.#logSizes.iterate(position, limit), this.#maxPageBytes);
+      row = this.#logPage.get(position, end.last, limit)!;
+      cut = end.cut;
+    }
+    const [ids, aggregateIds, names, versions, schemaVersions, occurredAt, positions, commandIds, metadata, patches] = row;
+    return {
+      scalars: { ids, aggregateIds, names, versions, schemaVersions, occurredAt, positions, commandIds, metadata } as ScalarColumnsJson,
+      patches: patches!,
+      cut,
+    };
   }
 
   /** The position of the last event ever committed (0 for none). */

@@ -34,6 +34,8 @@ export type ReplayColumns = Readonly<Record<'versions' | 'schemaVersions' | 'nam
 export interface LogPageColumns {
   readonly scalars: ScalarColumnsJson;
   readonly patches: string;
+  /** Fewer than the events asked for, because they were too large together for one page: more may follow. */
+  readonly cut: boolean;
 }
 
 export interface SnapshotRow {
@@ -81,4 +83,9 @@ export interface StoreOptions extends ShardIdentity {
    * before its command runs anyway. @default 10000
    */
   readonly streamCacheSize?: number;
+  /**
+   * Bytes of patches (and metadata) one replay or log page may hold (lower
+   * only in tests; see page-bytes.ts). @default MAX_ROW_TEXT_BYTES
+   */
+  readonly maxPageBytes?: number;
 }

@@ -1,0 +1,37 @@
+/**
+ * Where a page of events must end so that the values SQLite builds for it
+ * stay within a bound. A replay or log page is one row whose columns
+ * concatenate its events' patches (and metadata): bounded by count alone, a
+ * page of large events passes SQLite's length limit and every read of it
+ * fails with SQLITE_TOOBIG, for good. Pages are still read by count first,
+ * which costs nothing extra; only a page that fails, or comes back over the
+ * bound, is measured (`octet_length` reads a value's size from its record
+ * header, never its content: 0.07 ms for 30 values of 20 MB) and read again
+ * up to its end.
+ */
+
+/** Bytes counted per event beside its values: a comma, and `null` for absent metadata. */
+const PER_EVENT_BYTES = 8;
+
+/** Whether SQLite refused to build a value past its length limit. */
+export function isTooBig(thrown: unknown): boolean {
+  return (thrown as { code?: unknown } | null)?.code === 'SQLITE_TOOBIG';
+}
+
+/**
+ * The key (version or position) of the last event of a page whose events'
+ * sizes, in order, add up to at most `maxBytes`; the first event always
+ * belongs to it, since each event's row already fits SQLite's limit. `cut`
+ * when events of `sizes` were left for later pages.
+ */
+export function pageEnd(sizes: Iterable<readonly [key: number, bytes: number]>, maxBytes: number): { last: number; cut: boolean } {
+  let last = 0;
+  let total = 0;
+  for (const [key, bytes] of sizes) {
+    total += bytes + PER_EVENT_BYTES;
+    // Leaving the loop ends the statement's iteration.
+    if (total > maxBytes && last !== 0) return { last, cut: true };
+    last = key;
+  }
+  return { last, cut: false };
+}
