@@ -57,7 +57,9 @@ export class AggregateLoader {
     const { state, version } = replayed;
     const migrated = base?.outdated === true || replayed.migrated;
     if (state === undefined) return undefined;
-    const loaded: CachedAggregate = migrated ? { state: deepFreeze(state), version, migrated } : { state: deepFreeze(state), version };
+    // Patches written here only add, remove and replace: the state's text is no longer than the snapshot's and theirs together.
+    const textLength = migrated ? undefined : (base?.textLength ?? 0) + replayed.patchLength;
+    const loaded: CachedAggregate = migrated ? { state: deepFreeze(state), version, migrated } : { state: deepFreeze(state), version, textLength };
     this.#cache.set(aggregateId, loaded);
     return loaded;
   }
@@ -105,17 +107,19 @@ export class AggregateLoader {
     state: JsonObject | undefined,
     after: number,
     to: number,
-  ): { state: JsonObject | undefined; version: number; migrated: boolean } {
+  ): { state: JsonObject | undefined; version: number; migrated: boolean; patchLength: number } {
     const current = this.#domain.schemaVersion;
     let replayed = state;
     let version = after;
     let migrated = false;
+    let patchLength = 0;
     for (;;) {
       const columns = this.#store.replayAfter(aggregateId, version, to, REPLAY_PAGE);
       const versions = JSON.parse(columns.versions) as number[];
       if (versions.length === 0) break;
       const schemaVersions = JSON.parse(columns.schemaVersions) as number[];
       const patches = JSON.parse(columns.patches) as PatchOperation[][];
+      patchLength += columns.patches.length;
       const upcasting = schemaVersions.some((schemaVersion) => schemaVersion !== current);
       // Names only matter to upcasters, which only older events meet.
       const names = upcasting ? (JSON.parse(columns.names) as string[]) : undefined;
@@ -132,7 +136,7 @@ export class AggregateLoader {
       // A page cut for its size is short but not the last.
       if (versions.length < REPLAY_PAGE && !columns.cut) break;
     }
-    return { state: replayed, version, migrated };
+    return { state: replayed, version, migrated, patchLength };
   }
 
   /** The state after `row`, as a new object sharing unchanged parts with `previous`, which is left untouched. */
@@ -241,7 +245,10 @@ export class AggregateLoader {
   #snapshotAtOrBefore(
     aggregateId: string,
     maxVersion: number,
-  ): { state: JsonObject; version: number; outdated?: never } | { state?: never; version?: never; outdated: true } | undefined {
+  ):
+    | { state: JsonObject; version: number; textLength: number; outdated?: never }
+    | { state?: never; version?: never; textLength?: never; outdated: true }
+    | undefined {
     const row = this.#store.snapshotOf(aggregateId);
     if (row === undefined || row.version > maxVersion) return undefined;
     // A snapshot in an older shape must not be read as the new one: replay instead.
@@ -249,7 +256,7 @@ export class AggregateLoader {
     try {
       const state: unknown = JSON.parse(row.state);
       if (typeof state !== 'object' || state === null || Array.isArray(state)) throw new Error('not a JSON object');
-      return { state: state as JsonObject, version: row.version };
+      return { state: state as JsonObject, version: row.version, textLength: row.state.length };
     } catch (thrown) {
       this.#onCorruptSnapshot({ aggregateId, version: row.version, reason: describeThrown(thrown).message });
       return undefined;

@@ -10,7 +10,8 @@ import { CommandFailedError, NotFoundError, describeThrown, isAsynxError } from 
 import { FORGOTTEN_EVENT, type StoredEvent } from '../event.js';
 import type { HistoryOp, OpOutcome, ShardOp } from '../protocol.js';
 import type { AggregateLoader } from './aggregate-loader.js';
-import { CommandRunner, failed, type BatchState, type RunnerSettings } from './command-runner.js';
+import { CommandRunner, failed, type BatchState, type PendingEvent, type RunnerSettings } from './command-runner.js';
+import { MAX_MESSAGE_LENGTH, messageGroups } from './event-length.js';
 import { LogReader } from './log-reader.js';
 import type { ShardStore } from './shard-store.js';
 import type { CachedAggregate, StateCache } from './state-cache.js';
@@ -40,6 +41,7 @@ export class CommandProcessor {
   readonly #shard: number;
   readonly #log: LogReader;
   readonly #commands: CommandRunner;
+  readonly #maxMessageLength: number;
   readonly counters: ProcessorCounters = { committed: 0, rejected: 0, failed: 0, batches: 0 };
 
   constructor(store: ShardStore, loader: AggregateLoader, cache: StateCache, domain: Domain<object, object>, settings: ProcessorSettings) {
@@ -50,6 +52,7 @@ export class CommandProcessor {
     this.#shard = settings.shard;
     this.#log = new LogReader(store, loader, settings.shard, domain.schemaVersion);
     this.#commands = new CommandRunner(store, loader, domain, settings, this.counters);
+    this.#maxMessageLength = settings.maxMessageLength ?? MAX_MESSAGE_LENGTH;
   }
 
   run(ops: readonly ShardOp[], publish: PublishEvents): OpOutcome[] {
@@ -170,7 +173,7 @@ export class CommandProcessor {
       // Working entries are never marked migrated (see CommandRunner): cached as they are.
       for (const [aggregateId, entry] of working) this.#cache.set(aggregateId, entry);
       this.counters.committed += pending.length;
-      if (events.length > 0) publish(events);
+      if (events.length > 0) this.#publish(pending, events, publish);
     } catch (thrown) {
       const error = isAsynxError(thrown) ? thrown : new CommandFailedError(describeThrown(thrown).message);
       // Reads in this stretch may have seen state that never became durable.
@@ -182,6 +185,13 @@ export class CommandProcessor {
     batch.pending = [];
     batch.snapshots = [];
     batch.readsSinceCommit = [];
+  }
+
+  /** Publishes a commit's events, in several messages when they are too long together for one (event-length.ts). */
+  #publish(pending: readonly PendingEvent[], events: StoredEvent[], publish: PublishEvents): void {
+    const groups = messageGroups(pending, (p) => p.messageLength, this.#maxMessageLength);
+    if (groups.length === 1) publish(events);
+    else for (const group of groups) publish(group.map((p) => p.event));
   }
 
   /** The event delivered before erasure: the aggregate's last state, never stored. */

@@ -6,12 +6,13 @@
  * the command processor commits the batch.
  */
 import type { CommandDefinition, Domain } from '../domain.js';
-import { IdempotencyConflictError, UnknownCommandError, toWire, type AsynxError } from '../errors.js';
+import { CommandFailedError, IdempotencyConflictError, UnknownCommandError, toWire, type AsynxError } from '../errors.js';
 import type { StoredEvent } from '../event.js';
 import type { CommandOp, OpOutcome } from '../protocol.js';
 import type { AggregateLoader } from './aggregate-loader.js';
 import { commandDigest } from './command-digest.js';
 import { decide } from './decide.js';
+import { MAX_MESSAGE_LENGTH, eventLength } from './event-length.js';
 import { patchText } from './patching.js';
 import { oversizedEvent, oversizedSnapshot, tooLongForString } from './row-size.js';
 import type { NewEvent, NewSnapshot, ShardStore } from './shard-store.js';
@@ -26,6 +27,8 @@ export interface PendingEvent {
   readonly opIndex: number;
   readonly row: NewEvent;
   readonly event: EventDraft;
+  /** At least its length in a message of committed events (event-length.ts). */
+  readonly messageLength: number;
 }
 
 /** One batch's uncommitted work. */
@@ -57,6 +60,8 @@ export interface RunnerSettings {
   readonly snapshotEvery: number;
   /** Text one stored row may hold, in bytes of UTF-8 (lower only in tests). @default MAX_ROW_TEXT_BYTES */
   readonly maxRowTextBytes?: number;
+  /** The longest JSON text of committed events one message may carry (lower only in tests). @default MAX_MESSAGE_LENGTH */
+  readonly maxMessageLength?: number;
 }
 
 export class CommandRunner {
@@ -66,6 +71,7 @@ export class CommandRunner {
   readonly #shard: number;
   readonly #snapshotEvery: number;
   readonly #maxRowTextBytes: number;
+  readonly #maxMessageLength: number;
   readonly #counters: { rejected: number };
 
   constructor(store: ShardStore, loader: AggregateLoader, domain: Domain<object, object>, settings: RunnerSettings, counters: { rejected: number }) {
@@ -75,6 +81,7 @@ export class CommandRunner {
     this.#shard = settings.shard;
     this.#snapshotEvery = settings.snapshotEvery;
     this.#maxRowTextBytes = settings.maxRowTextBytes ?? MAX_ROW_TEXT_BYTES;
+    this.#maxMessageLength = settings.maxMessageLength ?? MAX_MESSAGE_LENGTH;
     this.#counters = counters;
   }
 
@@ -161,6 +168,16 @@ export class CommandRunner {
     const oversized =
       oversizedEvent(op.type, row, this.#maxRowTextBytes) ?? (snapshot === undefined ? undefined : oversizedSnapshot(op.type, snapshot, this.#maxRowTextBytes));
     if (oversized !== undefined) return failed(oversized);
+    // A state is no longer than its previous state and its patch together, and exactly its snapshot's length.
+    const stateLength = snapshot?.state.length ?? (current === undefined ? patch.length : current.textLength === undefined ? undefined : current.textLength + patch.length);
+    const length = eventLength(
+      op.type,
+      row,
+      { value: state, textLength: stateLength },
+      current === undefined ? undefined : { value: current.state, textLength: current.textLength },
+      this.#maxMessageLength,
+    );
+    if (length instanceof CommandFailedError) return failed(length);
     // Every field, position included, from the start: an object completed by
     // a spread at commit was measured 5× slower to read when encoding events.
     const event: EventDraft = {
@@ -177,13 +194,13 @@ export class CommandRunner {
     };
     if (op.commandId !== undefined) event.commandId = op.commandId;
     if (op.metadata !== undefined) event.metadata = op.metadata;
-    batch.pending.push({ opIndex, row, event });
+    batch.pending.push({ opIndex, row, event, messageLength: length.message });
     if (snapshot !== undefined) {
       batch.snapshots.push(snapshot);
       // This snapshot already seals any migration.
       batch.seals.delete(op.aggregateId);
     }
-    batch.working.set(op.aggregateId, { state, version });
+    batch.working.set(op.aggregateId, { state, version, textLength: length.state });
     batch.fresh.delete(op.aggregateId);
     return undefined;
   }

@@ -14,6 +14,11 @@ export interface CachedAggregate {
    * next commit writes a fresh snapshot so the migration is paid once.
    */
   readonly migrated?: true;
+  /**
+   * At least the length of `state`'s JSON text, in UTF-16 code units, when
+   * known without writing it (see event-length.ts); `undefined` otherwise.
+   */
+  readonly textLength?: number | undefined;
 }
 
 export class StateCache {
