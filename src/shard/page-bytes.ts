@@ -13,6 +13,9 @@
 /** Bytes counted per event beside its values: a comma, and `null` for absent metadata. */
 const PER_EVENT_BYTES = 8;
 
+/** Bytes of a page's patches (and metadata) and the key of each event, in order, for up to the page's count. */
+export type PageSizes = Iterable<readonly [key: number, bytes: number]>;
+
 /** Whether SQLite refused to build a value past its length limit. */
 export function isTooBig(thrown: unknown): boolean {
   return (thrown as { code?: unknown } | null)?.code === 'SQLITE_TOOBIG';
@@ -24,7 +27,7 @@ export function isTooBig(thrown: unknown): boolean {
  * belongs to it, since each event's row already fits SQLite's limit. `cut`
  * when events of `sizes` were left for later pages.
  */
-export function pageEnd(sizes: Iterable<readonly [key: number, bytes: number]>, maxBytes: number): { last: number; cut: boolean } {
+export function pageEnd(sizes: PageSizes, maxBytes: number): { last: number; cut: boolean } {
   let last = 0;
   let total = 0;
   for (const [key, bytes] of sizes) {
@@ -34,4 +37,26 @@ export function pageEnd(sizes: Iterable<readonly [key: number, bytes: number]>, 
     last = key;
   }
   return { last, cut: false };
+}
+
+/**
+ * A page as `read` returns it for events up to the key `last`: read by
+ * count alone, unless that fails with SQLITE_TOOBIG or comes back `tooLong`
+ * for `maxBytes`; then read again up to the end its `sizes` give.
+ */
+export function boundedPage<T>(
+  read: (last: number) => T,
+  tooLong: (page: T) => boolean,
+  sizes: () => PageSizes,
+  maxBytes: number,
+): { page: T; cut: boolean } {
+  let page: T | undefined;
+  try {
+    page = read(Number.MAX_SAFE_INTEGER);
+  } catch (thrown) {
+    if (!isTooBig(thrown)) throw thrown;
+  }
+  if (page !== undefined && !tooLong(page)) return { page, cut: false };
+  const end = pageEnd(sizes(), maxBytes);
+  return { page: read(end.last), cut: end.cut };
 }

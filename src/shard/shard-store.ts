@@ -13,7 +13,7 @@ import { assertNotTruncated, checkAfterRecovery, hasWalFrames, prepareSchema } f
 import { storeOpenError } from './store-open-error.js';
 import { StreamNumbers } from './stream-numbers.js';
 import { MAX_ROW_TEXT_BYTES } from '../size-limits.js';
-import { isTooBig, pageEnd } from './page-bytes.js';
+import { boundedPage } from './page-bytes.js';
 import type { EventRow, LogPageColumns, NewEvent, NewSnapshot, ReplayColumns, SnapshotRow, StoreOptions } from './store-rows.js';
 
 // Callers import the row types from here, with the store.
@@ -83,11 +83,8 @@ export class ShardStore {
              WHERE stream = ${STREAM_OF} AND version > ? AND version <= ? ORDER BY version LIMIT ?)`,
     );
     // octet_length reads a value's size from its record header, never its content (see page-bytes.ts).
-    this.#replaySizes = db
-      .prepare<[string, number, number, number], [number, number]>(
-        `SELECT version, octet_length(patch) FROM events WHERE stream = ${STREAM_OF} AND version > ? AND version <= ? ORDER BY version LIMIT ?`,
-      )
-      .raw(true);
+    const sizes = `FROM events WHERE stream = ${STREAM_OF} AND version > ? AND version <= ? ORDER BY version LIMIT ?`;
+    this.#replaySizes = db.prepare<[string, number, number, number], [number, number]>(`SELECT version, octet_length(patch) ${sizes}`).raw(true);
     this.#latestVersion = db.prepare(`SELECT max(version) AS version FROM events WHERE stream = ${STREAM_OF}`);
     // An aggregate has a stream from its first event until it is erased.
     this.#hasEvents = db.prepare<[string], number>('SELECT 1 FROM streams WHERE aggregate_id = ?').pluck(true);
@@ -110,11 +107,8 @@ export class ShardStore {
          FROM (SELECT * FROM events WHERE position > ? AND position <= ? ORDER BY position LIMIT ?)`,
       )
       .raw(true);
-    this.#logSizes = db
-      .prepare<[number, number], [number, number]>(
-        'SELECT position, octet_length(patch) + coalesce(octet_length(metadata), 0) FROM events WHERE position > ? ORDER BY position LIMIT ?',
-      )
-      .raw(true);
+    const logSizes = 'SELECT position, octet_length(patch) + coalesce(octet_length(metadata), 0) FROM events WHERE position > ? ORDER BY position LIMIT ?';
+    this.#logSizes = db.prepare<[number, number], [number, number]>(logSizes).raw(true);
     // The sequence, not max(position): erased events must not make positions look unused.
     this.#headPosition = db.prepare("SELECT seq AS position FROM sqlite_sequence WHERE name = 'events'");
     this.#checkpoint = db.prepare('SELECT position FROM checkpoints WHERE name = ?');
@@ -167,16 +161,13 @@ export class ShardStore {
    * says that more events may follow a page shorter than `limit`.
    */
   replayAfter(aggregateId: string, afterVersion: number, toVersion: number, limit: number): ReplayColumns & { readonly cut: boolean } {
-    let page: ReplayColumns | undefined;
-    try {
-      page = this.#replayAfter.get(aggregateId, afterVersion, toVersion, limit)!;
-    } catch (thrown) {
-      if (!isTooBig(thrown)) throw thrown;
-    }
-    if (page !== undefined && page.patches.length <= this.#maxPageBytes) return { ...page, cut: false };
-    const sizes = this.#replaySizes.iterate(aggregateId, afterVersion, toVersion, limit);
-    const end = pageEnd(sizes, this.#maxPageBytes);
-    return { ...this.#replayAfter.get(aggregateId, afterVersion, end.last, limit)!, cut: end.cut };
+    const { page, cut } = boundedPage(
+      (last) => this.#replayAfter.get(aggregateId, afterVersion, Math.min(toVersion, last), limit)!,
+      (columns) => columns.patches.length > this.#maxPageBytes,
+      () => this.#replaySizes.iterate(aggregateId, afterVersion, toVersion, limit),
+      this.#maxPageBytes,
+    );
+    return { ...page, cut };
   }
 
   /** The aggregate's latest stored version, 0 when it has none. */
@@ -205,19 +196,13 @@ export class ShardStore {
    * pages are, where the events' patches and metadata pass the page bound.
    */
   logPageAfter(position: number, limit: number): LogPageColumns {
-    let row: string[] | undefined;
-    try {
-      row = this.#logPage.get(position, Number.MAX_SAFE_INTEGER, limit)!;
-    } catch (thrown) {
-      if (!isTooBig(thrown)) throw thrown;
-    }
-    let cut = false;
-    if (row === undefined || row[8]!.length + row[9]!.length > this.#maxPageBytes) {
-      const end = pageEnd(this.#logSizes.iterate(position, limit), this.#maxPageBytes);
-      row = this.#logPage.get(position, end.last, limit)!;
-      cut = end.cut;
-    }
-    const [ids, aggregateIds, names, versions, schemaVersions, occurredAt, positions, commandIds, metadata, patches] = row;
+    const { page, cut } = boundedPage(
+      (last) => this.#logPage.get(position, last, limit)!,
+      (columns) => columns[8]!.length + columns[9]!.length > this.#maxPageBytes, // metadata and patches
+      () => this.#logSizes.iterate(position, limit),
+      this.#maxPageBytes,
+    );
+    const [ids, aggregateIds, names, versions, schemaVersions, occurredAt, positions, commandIds, metadata, patches] = page;
     return {
       scalars: { ids, aggregateIds, names, versions, schemaVersions, occurredAt, positions, commandIds, metadata } as ScalarColumnsJson,
       patches: patches!,
