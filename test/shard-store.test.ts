@@ -213,7 +213,7 @@ describe('replay reads', () => {
       store.append(batch);
     }
     const loader = new AggregateLoader(store, new StateCache(10), counterDomain, 0, () => undefined);
-    expect(loader.load('long')).toEqual({ state: { id: 'long', value: total, increments: total }, version: total });
+    expect(loader.load('long')).toEqual({ state: { id: 'long', value: total, increments: total }, version: total, textLength: expect.any(Number) });
     expect(loader.stateAt('long', REPLAY_PAGE + 1)).toEqual({ id: 'long', value: REPLAY_PAGE + 1, increments: REPLAY_PAGE + 1 });
     store.close();
   });
