@@ -119,15 +119,15 @@ export class Engine<D extends Domain<object, object> = Domain> {
   }
 
   /**
-   * The aggregate's events in version order, with `state` and `previousState`
-   * for any range. Read in pages; never writes. Empty when it does not exist.
+   * The aggregate's events in version order, with `state` and `previousState` for any range. Read
+   * in pages; never writes. Empty when it does not exist; `NotFoundError` if forgotten between pages.
    */
   history(aggregateId: string, options?: HistoryOptions): AsyncIterable<StoredEvent<StateOf<D>>> {
     this.#assertOpen();
     const id = checkAggregateId(aggregateId, 'history');
     const range = checkHistoryRange(options, id);
     const shard = this.#shardFor(id);
-    return { [Symbol.asyncIterator]: () => readHistory<StateOf<D>>(shard, id, range) };
+    return { [Symbol.asyncIterator]: () => readHistory<StateOf<D>>(shard, this.domain.aggregate, id, range) };
   }
 
   /**

@@ -62,7 +62,7 @@ export class PendingForgets {
       case 'preload':
         return { value: false };
       case 'history': {
-        const page: EncodedPage = { events: encodeEvents([]), latestVersion: 0 };
+        const page: EncodedPage = { events: encodeEvents([]), latestVersion: 0, firstPosition: 0 };
         return { value: page };
       }
       default:

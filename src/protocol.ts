@@ -63,6 +63,12 @@ export interface HistoryOp {
   readonly to: number;
   /** The state at version `from - 1`, when the caller already has it (later pages). */
   readonly base?: JsonObject;
+  /**
+   * With `base`: the `firstPosition` of the first page. A page of another
+   * life of the aggregate (forgotten and created again since) comes back
+   * with no events, so `base` is never applied to another stream's patches.
+   */
+  readonly firstPosition?: number;
 }
 
 /** Loads an aggregate into the shard's state cache; resolves with whether it exists. */
@@ -141,6 +147,8 @@ export interface HistoryPage {
   readonly events: StoredEvent[];
   /** The aggregate's latest version when the page was read (0 when it does not exist). */
   readonly latestVersion: number;
+  /** The position of the aggregate's first event (0 when it does not exist): see ShardStore.firstPosition. */
+  readonly firstPosition: number;
 }
 
 /** A page of a shard's log in position order, for a durable subscription's catch-up. */
@@ -156,8 +164,9 @@ export type EncodedEvents = string & { readonly __encoding: 'asynx-event-columns
 /** How a `history` or `read-log` operation's page crosses threads. */
 export interface EncodedPage {
   readonly events: EncodedEvents;
-  /** `latestVersion` of a history page, `head` of a log page. */
+  /** `latestVersion` and `firstPosition` of a history page, `head` of a log page. */
   readonly latestVersion?: number;
+  readonly firstPosition?: number;
   readonly head?: number;
   /**
    * A log page's number of events and the position of its last one, so the

@@ -8,7 +8,7 @@
 import type { Domain } from '../domain.js';
 import { CommandFailedError, NotFoundError, describeThrown, isAsynxError } from '../errors.js';
 import { FORGOTTEN_EVENT, type StoredEvent } from '../event.js';
-import type { HistoryOp, OpOutcome, ShardOp } from '../protocol.js';
+import type { HistoryOp, HistoryPage, OpOutcome, ShardOp } from '../protocol.js';
 import type { AggregateLoader } from './aggregate-loader.js';
 import { CommandRunner, failed, type BatchState, type PendingEvent, type RunnerSettings } from './command-runner.js';
 import { MAX_MESSAGE_LENGTH, messageGroups } from './event-length.js';
@@ -210,11 +210,12 @@ export class CommandProcessor {
     };
   }
 
-  #historyPage(op: HistoryOp): { events: StoredEvent[]; latestVersion: number } {
-    return {
-      events: this.#loader.eventsBetween(op.aggregateId, op.from, op.to, op.base),
-      latestVersion: this.#store.latestVersion(op.aggregateId),
-    };
+  #historyPage(op: HistoryOp): HistoryPage {
+    const latestVersion = this.#store.latestVersion(op.aggregateId);
+    const firstPosition = this.#store.firstPosition(op.aggregateId);
+    // Another life of the aggregate: its patches must not be applied to the previous one's state.
+    if (op.firstPosition !== undefined && op.firstPosition !== firstPosition) return { events: [], latestVersion, firstPosition };
+    return { events: this.#loader.eventsBetween(op.aggregateId, op.from, op.to, op.base), latestVersion, firstPosition };
   }
 
 }

@@ -18,8 +18,8 @@ function encodePages(ops: readonly ShardOp[], outcomes: OpOutcome[]): void {
   for (let i = 0; i < ops.length; i++) {
     const outcome = outcomes[i];
     if (ops[i]!.kind !== 'history' || outcome?.kind !== 'value') continue;
-    const { events, latestVersion } = outcome.value as HistoryPage;
-    const page: EncodedPage = { events: encodeEvents(events), latestVersion };
+    const { events, latestVersion, firstPosition } = outcome.value as HistoryPage;
+    const page: EncodedPage = { events: encodeEvents(events), latestVersion, firstPosition };
     outcomes[i] = { kind: 'value', value: page };
   }
 }

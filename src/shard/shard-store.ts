@@ -35,6 +35,7 @@ export class ShardStore {
   #replayAfter: Statement<[string, number, number, number], ReplayColumns>;
   #replaySizes: Statement<[string, number, number, number], [number, number]>;
   #latestVersion: Statement<[string], { version: number | null }>;
+  #firstPosition: Statement<[string], number>;
   #hasEvents: Statement<[string], number>;
   #withEvents: Statement<[string], string>;
   #snapshot: Statement<[string], SnapshotRow>;
@@ -86,6 +87,7 @@ export class ShardStore {
     const sizes = `FROM events WHERE stream = ${STREAM_OF} AND version > ? AND version <= ? ORDER BY version LIMIT ?`;
     this.#replaySizes = db.prepare<[string, number, number, number], [number, number]>(`SELECT version, octet_length(patch) ${sizes}`).raw(true);
     this.#latestVersion = db.prepare(`SELECT max(version) AS version FROM events WHERE stream = ${STREAM_OF}`);
+    this.#firstPosition = db.prepare<[string], number>(`SELECT position FROM events WHERE stream = ${STREAM_OF} AND version = 1`).pluck(true);
     // An aggregate has a stream from its first event until it is erased.
     this.#hasEvents = db.prepare<[string], number>('SELECT 1 FROM streams WHERE aggregate_id = ?').pluck(true);
     this.#withEvents = db
@@ -173,6 +175,16 @@ export class ShardStore {
   /** The aggregate's latest stored version, 0 when it has none. */
   latestVersion(aggregateId: string): number {
     return this.#latestVersion.get(aggregateId)?.version ?? 0;
+  }
+
+  /**
+   * The position of the aggregate's first event, 0 when it has none. Positions
+   * are never reused, so this tells one life of an aggregate ID from the next
+   * after a forget; stream numbers cannot (a new file or worker numbers from
+   * the highest stream left, which may be one just erased).
+   */
+  firstPosition(aggregateId: string): number {
+    return this.#firstPosition.get(aggregateId) ?? 0;
   }
 
   /** Whether the aggregate has any event: one index probe, to tell a new aggregate apart before hydrating. */
