@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import { ConfigError, open, type SnapshotCorruptReport } from '../dist/src/index.js';
+import { ConfigError, open, type Engine, type SnapshotCorruptReport } from '../dist/src/index.js';
 import { counterDomain } from '../dist/test/fixtures/counter-domain.js';
 import { profileV1 } from '../dist/test/fixtures/profile-v1-domain.js';
 import { profileV2 } from '../dist/test/fixtures/profile-v2-domain.js';
@@ -76,6 +76,34 @@ describe('snapshots', () => {
     } finally {
       await second.close();
     }
+  });
+
+  it('that cannot be parsed are replaced after the full replay, so the next cold hydration neither reports nor replays; history never replaces one', async () => {
+    const dataDir = await corruptSnapshotDir(tempDir());
+    const reports: SnapshotCorruptReport[] = [];
+    const options = { domain: counterDomain, dataDir, shards: 1, onSnapshotCorrupt: (report: SnapshotCorruptReport) => void reports.push(report) };
+    /** Runs `use` on an engine, then lets the shard's reports arrive: they come on one port with its events, before the next one. */
+    const session = async (use: (engine: Engine<typeof counterDomain>) => Promise<void>): Promise<void> => {
+      const engine = await open(options);
+      try {
+        await use(engine);
+        await engine.send('Increment', { id: 'other', by: 1 });
+      } finally {
+        await engine.close();
+      }
+    };
+    const replayed = { id: 'bad', count: 12, log: new Array(12).fill(1) };
+
+    await session(async (engine) => void expect(await collect(engine.history('bad', { from: 12 }))).toHaveLength(1));
+    expect(reports.map((r) => r.version)).toEqual([10]);
+    expect(snapshotRows(dataDir).find((r) => r.aggregate_id === 'bad')!.state).toBe('{"count": 10, trunc');
+
+    await session(async (engine) => void expect(await engine.exists('bad')).toBe(true));
+    expect(reports.map((r) => r.version)).toEqual([10, 10]);
+    expect(snapshotRows(dataDir).filter((r) => r.aggregate_id === 'bad').map((r) => [r.version, JSON.parse(r.state)])).toEqual([[12, replayed]]);
+
+    await session(async (engine) => void expect(await engine.get('bad')).toEqual(replayed));
+    expect(reports).toHaveLength(2);
   });
 });
 

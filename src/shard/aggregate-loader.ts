@@ -55,11 +55,11 @@ export class AggregateLoader {
     const base = this.#snapshotAtOrBefore(aggregateId, Number.MAX_SAFE_INTEGER);
     const replayed = this.#replay(aggregateId, base?.state, base?.version ?? 0, Number.MAX_SAFE_INTEGER);
     const { state, version } = replayed;
-    const migrated = base?.outdated === true || replayed.migrated;
+    const staleSnapshot = base?.stale === true || replayed.migrated;
     if (state === undefined) return undefined;
     // Patches written here only add, remove and replace: the state's text is no longer than the snapshot's and theirs together.
-    const textLength = migrated ? undefined : (base?.textLength ?? 0) + replayed.patchLength;
-    const loaded: CachedAggregate = migrated ? { state: deepFreeze(state), version, migrated } : { state: deepFreeze(state), version, textLength };
+    const textLength = staleSnapshot ? undefined : (base?.textLength ?? 0) + replayed.patchLength;
+    const loaded: CachedAggregate = staleSnapshot ? { state: deepFreeze(state), version, staleSnapshot } : { state: deepFreeze(state), version, textLength };
     this.#cache.set(aggregateId, loaded);
     return loaded;
   }
@@ -240,26 +240,27 @@ export class AggregateLoader {
 
   /**
    * The snapshot when it can be used for versions up to `maxVersion`.
-   * `outdated` marks a snapshot skipped for its older schema version.
+   * `stale` marks one skipped for its older schema version or because it
+   * could not be read (reported): a full replay replaces it.
    */
   #snapshotAtOrBefore(
     aggregateId: string,
     maxVersion: number,
   ):
-    | { state: JsonObject; version: number; textLength: number; outdated?: never }
-    | { state?: never; version?: never; textLength?: never; outdated: true }
+    | { state: JsonObject; version: number; textLength: number; stale?: never }
+    | { state?: never; version?: never; textLength?: never; stale: true }
     | undefined {
     const row = this.#store.snapshotOf(aggregateId);
     if (row === undefined || row.version > maxVersion) return undefined;
     // A snapshot in an older shape must not be read as the new one: replay instead.
-    if (row.schema_version !== this.#domain.schemaVersion) return { outdated: true };
+    if (row.schema_version !== this.#domain.schemaVersion) return { stale: true };
     try {
       const state: unknown = JSON.parse(row.state);
       if (typeof state !== 'object' || state === null || Array.isArray(state)) throw new Error('not a JSON object');
       return { state: state as JsonObject, version: row.version, textLength: row.state.length };
     } catch (thrown) {
       this.#onCorruptSnapshot({ aggregateId, version: row.version, reason: describeThrown(thrown).message });
-      return undefined;
+      return { stale: true };
     }
   }
 }

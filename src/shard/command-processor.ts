@@ -76,7 +76,7 @@ export class CommandProcessor {
         if (batch.fresh.has(aggregateId)) this.#cache.misses++;
         else entry = this.#loader.load(aggregateId);
       }
-      if (entry?.migrated === true) batch.seals.set(aggregateId, entry);
+      if (entry?.staleSnapshot === true) batch.seals.set(aggregateId, entry);
       return entry;
     };
     const commit = (): void => this.#commit(batch, outcomes, publish);
@@ -170,7 +170,7 @@ export class CommandProcessor {
         outcomes[opIndex] = { kind: 'committed', position: positions[i]! };
       }
       for (const [aggregateId, sealed] of seals) this.#cache.set(aggregateId, { state: sealed.state, version: sealed.version });
-      // Working entries are never marked migrated (see CommandRunner): cached as they are.
+      // Working entries are never marked staleSnapshot (see CommandRunner): cached as they are.
       for (const [aggregateId, entry] of working) this.#cache.set(aggregateId, entry);
       this.counters.committed += pending.length;
       if (events.length > 0) this.#publish(pending, events, publish);

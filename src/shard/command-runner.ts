@@ -43,7 +43,7 @@ export interface BatchState {
   readonly fresh: Set<string>;
   pending: PendingEvent[];
   snapshots: NewSnapshot[];
-  /** Aggregates hydrated by migration, to be sealed with a fresh snapshot at commit. */
+  /** Aggregates hydrated past a stale snapshot (CachedAggregate.staleSnapshot), to be sealed with a fresh one at commit. */
   readonly seals: Map<string, CachedAggregate>;
   /** `aggregateId \0 commandId` of the commands with an ID seen in this batch. */
   readonly commandIds: Set<string>;

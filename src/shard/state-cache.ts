@@ -10,10 +10,12 @@ export interface CachedAggregate {
   readonly state: JsonObject;
   readonly version: number;
   /**
-   * Hydrated by upcasting older events or past an older-schema snapshot: the
-   * next commit writes a fresh snapshot so the migration is paid once.
+   * Hydrated without the stored snapshot's help where it should have helped:
+   * events were upcast, or the snapshot was of an older schema or could not
+   * be read. The next commit writes a fresh snapshot (seals the aggregate),
+   * so a migration is paid, and a corrupt snapshot reported, once.
    */
-  readonly migrated?: true;
+  readonly staleSnapshot?: true;
   /**
    * At least the length of `state`'s JSON text, in UTF-16 code units, when
    * known without writing it (see event-length.ts); `undefined` otherwise.
