@@ -15,6 +15,7 @@ import { EventBus } from './event-bus.js';
 import { ForgetHandlers } from './forget-handlers.js';
 import type { ResolvedOptions } from './options.js';
 import { HASH_SCHEME } from './router.js';
+import type { ShardReport } from './protocol.js';
 import { ShardHandle } from './shard-handle.js';
 
 /** A domain module given as a URL, or as a file path relative to the working directory. */
@@ -73,7 +74,7 @@ async function startShards(
         resolved,
         {
           onEvents: (events) => bus.publish(events),
-          onSnapshotCorrupt: (report) => resolved.onSnapshotCorrupt({ shard, ...report }),
+          onReport: (report) => reportFromShard(resolved, shard, report),
           onForget: (tombstone) => forgetHandlers.deliver(tombstone),
           backpressure: () => bus.backpressure(),
         },
@@ -86,4 +87,21 @@ async function startShards(
     throw failure.reason;
   }
   return shards;
+}
+
+/**
+ * An unreadable snapshot goes to the `onSnapshotCorrupt` hook; a seal that
+ * could not be written is a warning, since nothing failed for it.
+ */
+function reportFromShard(resolved: ResolvedOptions, shard: number, report: ShardReport): void {
+  if (report.kind === 'snapshot-corrupt') {
+    const { aggregateId, version, reason } = report;
+    resolved.onSnapshotCorrupt({ shard, aggregateId, version, reason });
+    return;
+  }
+  const { aggregateIds, reason } = report;
+  resolved.logger.warn(
+    { shard, aggregateIds, reason },
+    `shard ${shard} could not write the snapshot sealing ${aggregateIds.join(', ')} (${reason}); the operations of its batch went on without it, and the aggregate's next read or command tries again`,
+  );
 }

@@ -242,5 +242,15 @@ export interface DomainLoadedMessage {
   readonly kind: 'domain-loaded';
 }
 
+/** The snapshots sealing these aggregates could not be written; the operations of their batch went on without them. */
+export interface SealFailedMessage {
+  readonly kind: 'seal-failed';
+  readonly aggregateIds: readonly string[];
+  readonly reason: string;
+}
+
+/** What a worker reports on its event port besides events. */
+export type ShardReport = SnapshotCorruptMessage | SealFailedMessage;
+
 /** Everything a worker posts on its event port. */
-export type PortMessage = EventsMessage | SnapshotCorruptMessage | DomainLoadedMessage;
+export type PortMessage = EventsMessage | ShardReport | DomainLoadedMessage;

@@ -19,7 +19,7 @@ import { OpenBatches, type OpResult, type QueuedOp } from './open-batches.js';
 import { OpQueue } from './op-queue.js';
 import { outcomeAt } from './outcome-wire.js';
 import { PendingForget, PendingForgets, answerQueuedReads, answered, erase, hasRunnable, takeBatch } from './pending-forget.js';
-import type { ShardConfig, ShardRequest } from './protocol.js';
+import type { ShardConfig, ShardReport, ShardRequest } from './protocol.js';
 import { RoomWaiters } from './room-waiters.js';
 import { ShardMetrics } from './shard-metrics.js';
 import { ShardWorker, type BatchReply, type ShardNotice } from './shard-worker.js';
@@ -27,7 +27,8 @@ import { ShardWorker, type BatchReply, type ShardNotice } from './shard-worker.j
 export interface ShardHandleHooks {
   /** Every committed event, in commit order, as soon as it arrives. */
   readonly onEvents: (events: StoredEvent[]) => void;
-  readonly onSnapshotCorrupt: (report: { aggregateId: string; version: number; reason: string }) => void;
+  /** What the worker reports besides events: an unreadable snapshot, a seal it could not write. */
+  readonly onReport: (report: ShardReport) => void;
   /** `undefined` when the bus can take more events; otherwise resolves when it can. */
   readonly backpressure: () => Promise<void> | undefined;
   /** Delivers a tombstone; the aggregate is erased once the returned promise settles. */
@@ -244,9 +245,8 @@ export class ShardHandle {
   }
 
   #onNotice(message: ShardNotice): void {
-    if (message.kind === 'snapshot-corrupt') {
-      const { aggregateId, version, reason } = message;
-      this.#hooks.onSnapshotCorrupt({ aggregateId, version, reason });
+    if (message.kind !== 'events') {
+      this.#hooks.onReport(message);
       return;
     }
     const last = message.events[message.events.length - 1];

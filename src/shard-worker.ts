@@ -13,16 +13,16 @@ import type { StoredEvent } from './event.js';
 import { decodeEvents } from './event-wire.js';
 import { packRequests } from './request-wire.js';
 import { importTimedOut, workerDiedStarting } from './start-failure.js';
-import type { EventsMessage, PortMessage, ShardConfig, ShardRequest, ShardReply, ShardTask, SnapshotCorruptMessage } from './protocol.js';
+import type { EventsMessage, PortMessage, ShardConfig, ShardReport, ShardRequest, ShardReply, ShardTask } from './protocol.js';
 
 const WORKER_FILE = fileURLToPath(new URL('../workers/shard.js', import.meta.url));
 
 export type BatchReply = Extract<ShardReply, { kind: 'batch-done' }>;
 
 /** What the worker's event port brings, with the events decoded. */
-export type ShardNotice = { readonly kind: 'events'; readonly batchId: number; readonly events: StoredEvent[] } | SnapshotCorruptMessage;
+export type ShardNotice = { readonly kind: 'events'; readonly batchId: number; readonly events: StoredEvent[] } | ShardReport;
 
-function decodeNotice(message: EventsMessage | SnapshotCorruptMessage): ShardNotice {
+function decodeNotice(message: EventsMessage | ShardReport): ShardNotice {
   return message.kind === 'events' ? { kind: 'events', batchId: message.batchId, events: decodeEvents(message.events) } : message;
 }
 

@@ -19,7 +19,7 @@ function shard(cacheSize = 100) {
   const store = new ShardStore({ path: ':memory:', shard: 0, shardCount: 1, hashScheme: 'test', synchronous: 'full' });
   const cache = new StateCache(cacheSize);
   const loader = new AggregateLoader(store, cache, counterDomain, 0, () => undefined);
-  const processor = new CommandProcessor(store, loader, cache, counterDomain, { shard: 0, snapshotEvery: 0 });
+  const processor = new CommandProcessor(store, loader, cache, counterDomain, { shard: 0, snapshotEvery: 0 }, () => undefined);
   const published: StoredEvent[][] = [];
   const run = (ops: ShardOp[]): OpOutcome[] => processor.run(ops, (events) => published.push(events));
   return {
@@ -80,7 +80,7 @@ describe('command processor', () => {
     const store = new ShardStore({ path: ':memory:', shard: 0, shardCount: 1, hashScheme: 'test', synchronous: 'full' });
     const cache = new StateCache(100);
     const loader = new AggregateLoader(store, cache, counterDomain, 0, () => undefined);
-    const processor = new CommandProcessor(store, loader, cache, counterDomain, { shard: 0, snapshotEvery: 0 });
+    const processor = new CommandProcessor(store, loader, cache, counterDomain, { shard: 0, snapshotEvery: 0 }, () => undefined);
     processor.run([increment('alone', 1)], () => undefined);
     expect([cache.hits, cache.misses]).toEqual([0, 1]);
     processor.run([increment('x', 1), increment('y', 1), increment('x', 1)], () => undefined);

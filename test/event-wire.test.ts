@@ -173,7 +173,7 @@ describe('events on the wire between a shard and the main thread', () => {
     const store = new ShardStore({ path: ':memory:', shard: 2, shardCount: 4, hashScheme: 'test', synchronous: 'full' });
     const cache = new StateCache(100);
     const loader = new AggregateLoader(store, cache, counterDomain, 2, () => undefined);
-    const processor = new CommandProcessor(store, loader, cache, counterDomain, { shard: 2, snapshotEvery: 0 });
+    const processor = new CommandProcessor(store, loader, cache, counterDomain, { shard: 2, snapshotEvery: 0 }, () => undefined);
     const published: StoredEvent[] = [];
     const increment = (id: string, by: number, extra: Partial<ShardOp> = {}): ShardOp =>
       ({ kind: 'command', type: 'Increment', payload: { id, by }, aggregateId: id, ...extra }) as ShardOp;

@@ -32,7 +32,7 @@ function shard(snapshotEvery = 0) {
   const store = new ShardStore({ path: ':memory:', shard: 0, shardCount: 1, hashScheme: 'test', synchronous: 'full' });
   const cache = new StateCache(100);
   const loader = new AggregateLoader(store, cache, largeValuesDomain, 0, () => undefined);
-  const processor = new CommandProcessor(store, loader, cache, largeValuesDomain, { shard: 0, snapshotEvery, maxRowTextBytes: ROW_LIMIT });
+  const processor = new CommandProcessor(store, loader, cache, largeValuesDomain, { shard: 0, snapshotEvery, maxRowTextBytes: ROW_LIMIT }, () => undefined);
   const published: StoredEvent[] = [];
   return {
     store,

@@ -144,6 +144,34 @@ describe('schema evolution', () => {
     }
   });
 
+  it('answers a read whose sealing snapshot cannot be written, warns in the log, and seals at a later read', async () => {
+    const dataDir = await writeV1Profiles(tempDir(), ['ada']);
+    const warnings: Array<{ fields: Record<string, unknown>; message: string }> = [];
+    const logger = { info: () => undefined, error: () => undefined, warn: (fields: Record<string, unknown>, message: string) => void warnings.push({ fields, message }) };
+    const v2 = await open({ domain: profileV2, dataDir, shards: 1, logger });
+    // Another connection holding the write lock: the shard's commit gives up after SQLite's busy timeout.
+    const writer = new Database(join(dataDir, 'shard-0.db'));
+    try {
+      writer.exec('BEGIN IMMEDIATE');
+      expect(await v2.get('ada')).toEqual({ name: 'ADA', email: 'ada@example.org' });
+      writer.exec('ROLLBACK');
+      // The warning travels on the shard's event port, before this send's event.
+      await v2.send('SetProfile', { id: 'bob', name: 'Bob', email: 'bob@example.org' });
+      expect(warnings).toEqual([
+        {
+          fields: { shard: 0, aggregateIds: ['ada'], reason: `commit to ${join(dataDir, 'shard-0.db')} failed: database is locked` },
+          message: expect.stringMatching(/^shard 0 could not write the snapshot sealing ada \(commit to .* failed: database is locked\); the operations of its batch went on/),
+        },
+      ]);
+      expect(snapshotRows(dataDir).filter((r) => r.aggregate_id === 'ada')).toEqual([]);
+      expect(await v2.get('ada')).toEqual({ name: 'ADA', email: 'ada@example.org' });
+      expect(snapshotRows(dataDir).filter((r) => r.aggregate_id === 'ada').map((r) => [r.version, r.schema_version])).toEqual([[1, 2]]);
+    } finally {
+      writer.close();
+      await v2.close();
+    }
+  });
+
   it('gives each replay its own copy of what an upcaster returns: a default it shares between calls never carries one aggregate into another', async () => {
     const dataDir = await writeV1Profiles(tempDir(), ['ada', 'bob']);
     const options = { domain: profileV2Tags, dataDir, shards: 1, snapshotEvery: 3 } as const;

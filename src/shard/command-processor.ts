@@ -29,6 +29,12 @@ export interface ProcessorCounters {
 
 export type ProcessorSettings = RunnerSettings;
 
+/** Snapshots sealing hydrated aggregates (see BatchState.seals) that could not be written. */
+export interface SealFailure {
+  readonly aggregateIds: readonly string[];
+  readonly reason: string;
+}
+
 function* commandTargets(ops: readonly ShardOp[]): Generator<string> {
   for (const op of ops) if (op.kind === 'command') yield op.aggregateId;
 }
@@ -42,10 +48,19 @@ export class CommandProcessor {
   readonly #log: LogReader;
   readonly #commands: CommandRunner;
   readonly #maxMessageLength: number;
+  readonly #onSealFailed: (failure: SealFailure) => void;
   readonly counters: ProcessorCounters = { committed: 0, rejected: 0, failed: 0, batches: 0 };
 
-  constructor(store: ShardStore, loader: AggregateLoader, cache: StateCache, domain: Domain<object, object>, settings: ProcessorSettings) {
+  constructor(
+    store: ShardStore,
+    loader: AggregateLoader,
+    cache: StateCache,
+    domain: Domain<object, object>,
+    settings: ProcessorSettings,
+    onSealFailed: (failure: SealFailure) => void,
+  ) {
     this.#store = store;
+    this.#onSealFailed = onSealFailed;
     this.#loader = loader;
     this.#cache = cache;
     this.#domain = domain;
@@ -152,16 +167,8 @@ export class CommandProcessor {
       batch.readsSinceCommit = [];
       return;
     }
-    const snapshots = [...batch.snapshots];
-    for (const [aggregateId, sealed] of seals) {
-      const latest = working.get(aggregateId) ?? sealed;
-      snapshots.push({ aggregateId, version: latest.version, schemaVersion: this.#domain.schemaVersion, state: JSON.stringify(latest.state) });
-    }
     try {
-      const positions = this.#store.append(
-        pending.map((p) => p.row),
-        snapshots,
-      );
+      const { positions, sealed } = this.#append(batch);
       const events: StoredEvent[] = [];
       for (let i = 0; i < pending.length; i++) {
         const { opIndex, event } = pending[i]!;
@@ -169,9 +176,11 @@ export class CommandProcessor {
         events.push(event);
         outcomes[opIndex] = { kind: 'committed', position: positions[i]! };
       }
-      for (const [aggregateId, sealed] of seals) this.#cache.set(aggregateId, { state: sealed.state, version: sealed.version });
+      if (sealed) for (const [aggregateId, entry] of seals) this.#cache.set(aggregateId, { state: entry.state, version: entry.version });
       // Working entries are never marked staleSnapshot (see CommandRunner): cached as they are.
       for (const [aggregateId, entry] of working) this.#cache.set(aggregateId, entry);
+      // Unsealed, they stay marked (read-only ones already are, as the loader cached them): the next commit tries again.
+      if (!sealed) for (const [aggregateId, entry] of working) if (seals.has(aggregateId)) this.#cache.set(aggregateId, { ...entry, staleSnapshot: true });
       this.counters.committed += pending.length;
       if (events.length > 0) this.#publish(pending, events, publish);
     } catch (thrown) {
@@ -192,6 +201,29 @@ export class CommandProcessor {
     const groups = messageGroups(pending, (p) => p.messageLength, this.#maxMessageLength);
     if (groups.length === 1) publish(events);
     else for (const group of groups) publish(group.map((p) => p.event));
+  }
+
+  /**
+   * Appends the batch's events and snapshots, with its seals, in one
+   * transaction; `sealed` tells whether the seals were written. A seal only
+   * spares later replays: when writing it fails (a full disk), the failure is
+   * reported and the events go again without it, so the reads and commands
+   * it rode along with fail only if their own writes do.
+   */
+  #append(batch: BatchState): { positions: number[]; sealed: boolean } {
+    const events = batch.pending.map((p) => p.row);
+    if (batch.seals.size === 0) return { positions: this.#store.append(events, batch.snapshots), sealed: true };
+    try {
+      const snapshots = [...batch.snapshots];
+      for (const [aggregateId, sealed] of batch.seals) {
+        const latest = batch.working.get(aggregateId) ?? sealed;
+        snapshots.push({ aggregateId, version: latest.version, schemaVersion: this.#domain.schemaVersion, state: JSON.stringify(latest.state) });
+      }
+      return { positions: this.#store.append(events, snapshots), sealed: true };
+    } catch (thrown) {
+      this.#onSealFailed({ aggregateIds: [...batch.seals.keys()], reason: describeThrown(thrown).message });
+      return { positions: events.length === 0 ? [] : this.#store.append(events, batch.snapshots), sealed: false };
+    }
   }
 
   /** The event delivered before erasure: the aggregate's last state, never stored. */

@@ -59,7 +59,10 @@ export class ShardRuntime {
       const message: PortMessage = { kind: 'snapshot-corrupt', ...report };
       events.postMessage(message);
     });
-    const processor = new CommandProcessor(store, loader, cache, domain, { shard: config.shard, snapshotEvery: config.snapshotEvery });
+    const processor = new CommandProcessor(store, loader, cache, domain, { shard: config.shard, snapshotEvery: config.snapshotEvery }, (failure) => {
+      const message: PortMessage = { kind: 'seal-failed', ...failure };
+      events.postMessage(message);
+    });
     return new ShardRuntime(config, store, cache, processor, events);
   }
 
