@@ -105,6 +105,25 @@ describe('snapshots', () => {
     await session(async (engine) => void expect(await engine.get('bad')).toEqual(replayed));
     expect(reports).toHaveLength(2);
   });
+
+  it('whose version is ahead of the events are reported and ignored (full replay), so the next command follows the last event', async () => {
+    const dataDir = await corruptSnapshotDir(tempDir());
+    const db = new Database(join(dataDir, 'shard-0.db'));
+    db.prepare(`UPDATE snapshots SET version = 15, state = '{"id":"bad","count":10,"log":[1,1,1,1,1,1,1,1,1,1]}' WHERE aggregate_id = 'bad'`).run();
+    db.close();
+    const reports: SnapshotCorruptReport[] = [];
+    const engine = await open({ domain: counterDomain, dataDir, shards: 1, onSnapshotCorrupt: (report) => void reports.push(report) });
+    try {
+      expect(await engine.get('bad')).toEqual({ id: 'bad', count: 12, log: new Array(12).fill(1) });
+      // The report comes on the shard's event port, before this command's event.
+      expect(await engine.send('Increment', { id: 'bad', by: 1 })).toMatchObject({ version: 13, state: { count: 13 } });
+      expect((await collect(engine.history('bad'))).map((e) => e.version)).toEqual(Array.from({ length: 13 }, (_, i) => i + 1));
+    } finally {
+      await engine.close();
+    }
+    expect(reports).toEqual([{ shard: 0, aggregateId: 'bad', version: 15, reason: 'its version is ahead of the events, which end at v12' }]);
+    expect(snapshotRows(dataDir).map((r) => r.version)).toEqual([12]);
+  });
 });
 
 describe('schema evolution', () => {

@@ -52,8 +52,13 @@ export class AggregateLoader {
     if (cached !== undefined) return cached;
     // Most misses are new aggregates: one probe instead of a snapshot lookup and an events read.
     if (!this.#store.hasEvents(aggregateId)) return undefined;
-    const base = this.#snapshotAtOrBefore(aggregateId, Number.MAX_SAFE_INTEGER);
-    const replayed = this.#replay(aggregateId, base?.state, base?.version ?? 0, Number.MAX_SAFE_INTEGER);
+    let base = this.#snapshotAtOrBefore(aggregateId, Number.MAX_SAFE_INTEGER);
+    let replayed = this.#replay(aggregateId, base?.state, base?.version ?? 0, Number.MAX_SAFE_INTEGER);
+    // No event after the snapshot: it is the latest state, unless it claims a version the events never reached.
+    if (base?.version !== undefined && replayed.version === base.version && this.#isAhead(aggregateId, base.version)) {
+      base = { stale: true };
+      replayed = this.#replay(aggregateId, undefined, 0, Number.MAX_SAFE_INTEGER);
+    }
     const { state, version } = replayed;
     const staleSnapshot = base?.stale === true || replayed.migrated;
     if (state === undefined) return undefined;
@@ -236,6 +241,20 @@ export class AggregateLoader {
       `${aggregate} ${row.aggregate_id} v${row.version} (${row.name}) was stored by schema version ${row.schema_version}, but this domain is at schema version ${schemaVersion}: open the data directory with a domain at schema version ${row.schema_version} or later`,
       { aggregateId: row.aggregate_id, version: row.version, storedSchemaVersion: row.schema_version, schemaVersion },
     );
+  }
+
+  /**
+   * Whether the snapshot at `version` is ahead of the aggregate's events (a
+   * file restored from mismatched backups, an edited row): loaded, it would
+   * hide the events after the real last one it holds and make the next
+   * command leave a gap. Reported as corrupt. One index probe, made only
+   * when no event follows the snapshot.
+   */
+  #isAhead(aggregateId: string, version: number): boolean {
+    const latest = this.#store.latestVersion(aggregateId);
+    if (latest >= version) return false;
+    this.#onCorruptSnapshot({ aggregateId, version, reason: `its version is ahead of the events, which end at v${latest}` });
+    return true;
   }
 
   /**
