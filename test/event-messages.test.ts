@@ -28,7 +28,7 @@ function shard(snapshotEvery = 0) {
   const store = new ShardStore({ path: ':memory:', shard: 0, shardCount: 1, hashScheme: 'test', synchronous: 'full' });
   const settings = { shard: 0, snapshotEvery, maxMessageLength: MESSAGE_LIMIT };
   const processorOn = (cache: StateCache) =>
-    new CommandProcessor(store, new AggregateLoader(store, cache, largeValuesDomain, 0, () => undefined), cache, largeValuesDomain, settings);
+    new CommandProcessor(store, new AggregateLoader(store, cache, largeValuesDomain, 0, () => undefined), cache, largeValuesDomain, settings, () => undefined);
   let processor = processorOn(new StateCache(100));
   const messages: StoredEvent[][] = [];
   return {

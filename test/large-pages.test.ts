@@ -25,7 +25,7 @@ function note(id: string, n: number): ShardOp {
 function shard(snapshotEvery = 0) {
   const store = new ShardStore({ path: ':memory:', shard: 0, shardCount: 1, hashScheme: 'test', synchronous: 'full', maxPageBytes: PAGE_BYTES });
   const processorOn = (cache: StateCache) =>
-    new CommandProcessor(store, new AggregateLoader(store, cache, largeValuesDomain, 0, () => undefined), cache, largeValuesDomain, { shard: 0, snapshotEvery });
+    new CommandProcessor(store, new AggregateLoader(store, cache, largeValuesDomain, 0, () => undefined), cache, largeValuesDomain, { shard: 0, snapshotEvery }, () => undefined);
   const writer = processorOn(new StateCache(100));
   const published: StoredEvent[] = [];
   return {
