@@ -31,7 +31,18 @@ interface OpenBatch {
   readonly events: Map<number, StoredEvent>;
   /** Committed commands whose event has not arrived on the port yet. */
   readonly awaiting: Map<number, QueuedOp>;
+  /**
+   * Idempotent repeats answered with the event of an earlier command of this
+   * batch that is still awaited: held until that event arrives, so that it
+   * is published before they resolve (`sendAndWait` looks for it on the bus).
+   */
+  repeats: Map<number, Array<readonly [QueuedOp, OpResult]>> | undefined;
   replied: boolean;
+}
+
+/** The event an idempotent repeat was answered with; `undefined` for a read's value. */
+function repeatedEvent(item: QueuedOp, value: OpResult): StoredEvent | undefined {
+  return item.op.kind === 'command' ? (value as StoredEvent) : undefined;
 }
 
 export type Settle = (item: QueuedOp, error: AsynxError | undefined, value?: OpResult) => void;
@@ -61,7 +72,7 @@ export class OpenBatches {
   }
 
   open(batchId: number, items: QueuedOp[]): void {
-    this.#batches.set(batchId, { items, events: new Map(), awaiting: new Map(), replied: false });
+    this.#batches.set(batchId, { items, events: new Map(), awaiting: new Map(), repeats: undefined, replied: false });
   }
 
   /** Forgets a batch whose operations were settled some other way (a crash, a forget). */
@@ -82,6 +93,7 @@ export class OpenBatches {
       } else {
         batch.awaiting.delete(event.position);
         this.#settle(item, undefined, event);
+        this.#settleRepeats(batch, event.position);
       }
     }
     this.#closeIfDone(batchId, batch);
@@ -108,7 +120,9 @@ export class OpenBatches {
       }
       const outcome = otherOutcome(outcomes, nextOther++, i);
       if (outcome.kind === 'value') {
-        this.#settle(item, undefined, outcome.value);
+        const repeated = repeatedEvent(item, outcome.value);
+        if (repeated !== undefined && batch.awaiting.has(repeated.position)) this.#holdRepeat(batch, repeated.position, item, outcome.value);
+        else this.#settle(item, undefined, outcome.value);
       } else {
         if (item.op.kind === 'command') this.#metrics.rejected++;
         this.#settle(item, fromWire(outcome.error));
@@ -123,6 +137,20 @@ export class OpenBatches {
     for (const batch of this.#batches.values()) for (const item of batch.items) this.#settle(item, error);
     this.#batches.clear();
     this.#onClosed(0);
+  }
+
+  #holdRepeat(batch: OpenBatch, position: number, item: QueuedOp, value: OpResult): void {
+    batch.repeats ??= new Map();
+    const held = batch.repeats.get(position);
+    if (held === undefined) batch.repeats.set(position, [[item, value]]);
+    else held.push([item, value]);
+  }
+
+  #settleRepeats(batch: OpenBatch, position: number): void {
+    const held = batch.repeats?.get(position);
+    if (held === undefined) return;
+    batch.repeats!.delete(position);
+    for (const [item, value] of held) this.#settle(item, undefined, value);
   }
 
   #closeIfDone(batchId: number, batch: OpenBatch): void {

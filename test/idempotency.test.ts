@@ -45,6 +45,31 @@ describe('idempotent commands (commandId)', () => {
     }
   });
 
+  it('resolves sendAndWait of a duplicate sent in the same batch only after the original event was handled', async () => {
+    const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1 });
+    try {
+      const handled = new Set<string>();
+      engine.subscribe('Incremented', async (event) => {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        handled.add(event.aggregateId);
+      });
+      // Several rounds: whether the batch's reply or its events reach the main thread first varies.
+      for (let round = 0; round < 5; round++) {
+        const id = `saw-${round}`;
+        const seenOnResolve = await Promise.all(
+          [1, 2, 3].map(() => engine.sendAndWait('Increment', { id, by: 1 }, { commandId: 'once' }).then((event) => [event.version, handled.has(id)])),
+        );
+        expect(seenOnResolve).toEqual([
+          [1, true],
+          [1, true],
+          [1, true],
+        ]);
+      }
+    } finally {
+      await engine.close();
+    }
+  });
+
   it('rejects the same commandId with another payload or type, writing nothing', async () => {
     const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1 });
     try {
