@@ -14,6 +14,7 @@ import { orderDomain } from '../dist/examples/order/domain.js';
 import { profileV1 } from '../dist/test/fixtures/profile-v1-domain.js';
 import { profileV2 } from '../dist/test/fixtures/profile-v2-domain.js';
 import { profileV2Contact } from '../dist/test/fixtures/profile-v2-contact-domain.js';
+import { CONTROL_TEXT, controlTextDomain } from '../dist/test/fixtures/control-text-domain.js';
 import { writeV1Profiles } from './support/profile-history.js';
 import { downgradeToFormat1 } from '../dist/bench/format-1-file.js';
 import { useTempDirs } from './support/temp-dir.js';
@@ -206,6 +207,95 @@ describe('asynx inspect <dataDir> <aggregateId>', () => {
       [1, 1, { name: 'ANN', mail: 'ann@example.org' }],
       [2, 2, null],
     ]);
+  });
+});
+
+describe('stored text holding characters a terminal acts on', () => {
+  /** CONTROL_TEXT as the output must show it: each such character as its JSON escape. */
+  const ESCAPED = '\\u001b[2J\\u001b]0;owned\\u0007\\r\\nforged line\\t\\u007f\\u009b31m\\u0085\\u2028\\u2029\\u202eevil\\u2066x\\u2069';
+  /** What must not reach the terminal raw: C0 (a line break only between lines), DEL, C1, U+2028/2029, bidi controls. */
+  const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+  const id = `ORD${CONTROL_TEXT}`;
+  const commandId = `cmd${CONTROL_TEXT}`;
+  const durable = `audit${CONTROL_TEXT}`;
+  const metadata = { [`user${CONTROL_TEXT}`]: `ana${CONTROL_TEXT}`, nul: 'a\u0000b' };
+  const state = { [`key${CONTROL_TEXT}`]: `value${CONTROL_TEXT}`, nested: { list: [CONTROL_TEXT] } };
+  let controlDir: string;
+  let shard: number;
+
+  beforeAll(async () => {
+    controlDir = join(tempDir(), 'control-text');
+    const engine = await open({ domain: controlTextDomain, dataDir: controlDir, shards: 2 });
+    shard = engine.shardOf(id);
+    engine.subscribe(/^Put/, () => undefined, { durable });
+    await engine.send('Put', { id, state }, { commandId, metadata });
+    await engine.close();
+  });
+
+  it('the summary shows the aggregate type and the durable subscription name escaped, and --json gives them exactly', async () => {
+    const text = await asynx('inspect', controlDir);
+    expect(text).toMatchObject({ code: 0, stderr: '' });
+    expect(text.stdout).not.toMatch(RAW_CONTROL);
+    expect(text.stdout).toContain(`\n  aggregate    "Note${ESCAPED}"\n`);
+    expect(text.stdout.split('\n')).toContainEqual(expect.stringMatching(new RegExp(`^ {2}"audit\\\\u001b\\[2J.*\\\\u2069" +${shard} +1 +1 +0$`)));
+
+    const json = await asynx('inspect', controlDir, '--json');
+    expect(json).toMatchObject({ code: 0, stderr: '' });
+    expect(json.stdout).not.toMatch(RAW_CONTROL);
+    const summary = JSON.parse(json.stdout) as SummaryJson;
+    expect(summary.manifest.aggregate).toBe(`Note${CONTROL_TEXT}`);
+    expect(summary.shards.flatMap((s) => s.checkpoints.map((c) => c.name))).toEqual([durable, durable]);
+  });
+
+  it('the history shows the aggregate ID, event name, command ID, metadata, patch and state escaped, each event on its own lines', async () => {
+    const { code, stdout, stderr } = await asynx('inspect', controlDir, id);
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(stdout).not.toMatch(RAW_CONTROL);
+    expect(stdout.split('\n')).toEqual([
+      `"Note${ESCAPED}" "ORD${ESCAPED}": shard ${shard} of 2 (shard-${shard}.db), 1 event, version 1`,
+      '',
+      expect.stringMatching(new RegExp(`^v1 {2}"Put\\\\u001b\\[2J.*\\\\u2069" {2}\\d{4}-[\\d-]+T[\\d:.]+Z {2}position 1 {2}schema 1$`)),
+      `  command id  "cmd${ESCAPED}"`,
+      `  metadata    {"user${ESCAPED}":"ana${ESCAPED}","nul":"a\\u0000b"}`,
+      expect.stringMatching(/^ {2}patch {7}add /),
+      expect.stringMatching(/^ {14}add /),
+      `  state       {"key${ESCAPED}":"value${ESCAPED}","nested":{"list":["${ESCAPED}"]}}`,
+      '',
+    ]);
+    expect(stdout).toContain(`add "/key${ESCAPED}" "value${ESCAPED}"\n`);
+    expect(stdout).toContain(`add /nested {"list":["${ESCAPED}"]}\n`);
+  });
+
+  it('--json parses back to exactly the stored values, with no raw control character in the text', async () => {
+    const { code, stdout } = await asynx('inspect', controlDir, id, '--json');
+    expect(code).toBe(0);
+    expect(stdout).not.toMatch(RAW_CONTROL);
+    // C1, U+2028/2029 and bidi controls are escaped as \uXXXX, which is the same JSON string.
+    expect(stdout).toContain('\\u009b31m\\u0085\\u2028\\u2029\\u202eevil\\u2066x\\u2069');
+    const history = JSON.parse(stdout) as HistoryJson;
+    expect(history).toMatchObject({ aggregate: `Note${CONTROL_TEXT}`, aggregateId: id });
+    const [event] = history.events;
+    expect(event).toMatchObject({ name: `Put${CONTROL_TEXT}`, commandId, metadata, state });
+    expect(event!.patch).toEqual(
+      expect.arrayContaining([
+        { op: 'add', path: `/key${CONTROL_TEXT}`, value: `value${CONTROL_TEXT}` },
+        { op: 'add', path: '/nested', value: { list: [CONTROL_TEXT] } },
+      ]),
+    );
+  });
+
+  it('errors show the aggregate ID or directory given on the command line escaped, and a value shown bare is the value as typed', async () => {
+    expect(await asynx('inspect', controlDir, `missing${CONTROL_TEXT}`)).toEqual({ code: 1, stdout: '', stderr: `asynx: no events for "missing${ESCAPED}"\n` });
+    // A bare value is never escaped, and one that starts with a quote is quoted: the two cannot be confused.
+    expect((await asynx('inspect', controlDir, 'ORD\\u001b')).stderr).toBe('asynx: no events for ORD\\u001b\n');
+    expect((await asynx('inspect', controlDir, '"ORD\\u001b"')).stderr).toBe('asynx: no events for "\\"ORD\\\\u001b\\""\n');
+    const missing = join(tempDir(), `nowhere${CONTROL_TEXT}`);
+    const escapedMissing = `"${join(missing, '..')}/nowhere${ESCAPED}"`;
+    expect(await asynx('inspect', missing)).toEqual({ code: 1, stdout: '', stderr: `asynx: data directory ${escapedMissing} does not exist\n` });
+    const unknown = await asynx(`frobnicate${CONTROL_TEXT}`);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).not.toMatch(RAW_CONTROL);
+    expect(unknown.stderr).toContain(`unknown command 'frobnicate${ESCAPED}'`);
   });
 });
 

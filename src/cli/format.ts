@@ -1,9 +1,18 @@
 /**
  * Text output of `asynx inspect`: aligned tables for the summary, one block
- * per event for an aggregate's history.
+ * per event for an aggregate's history. Stored strings are shown with
+ * `shown`, stored JSON with `safeJson`, and every line is passed through
+ * `escapeControls` at the end, so nothing read from the files reaches the
+ * terminal with a control character in it (see terminal-text.ts).
  */
 import type { PatchOperation } from '../domain.js';
 import type { AggregateHistory, DataDirSummary } from './inspect.js';
+import { escapeControls, safeJson, shown } from './terminal-text.js';
+
+/** The lines as the command prints them. */
+function printable(lines: readonly string[]): string {
+  return `${lines.map(escapeControls).join('\n')}\n`;
+}
 
 /** `1536` → `1.5 KiB`. */
 export function formatBytes(bytes: number): string {
@@ -32,11 +41,11 @@ export function table(header: readonly string[], rows: ReadonlyArray<readonly st
 export function formatSummary(summary: DataDirSummary): string {
   const { manifest } = summary;
   const lines = [
-    `asynx data directory ${summary.dataDir}`,
-    `  aggregate    ${manifest.aggregate}`,
+    `asynx data directory ${shown(summary.dataDir)}`,
+    `  aggregate    ${shown(manifest.aggregate)}`,
     `  shards       ${manifest.shards}`,
-    `  hash scheme  ${manifest.hashScheme}`,
-    `  created      ${manifest.createdAt ?? '(unknown)'}`,
+    `  hash scheme  ${shown(manifest.hashScheme)}`,
+    `  created      ${manifest.createdAt === undefined ? '(unknown)' : shown(manifest.createdAt)}`,
     `  format       ${manifest.format}`,
     '',
   ];
@@ -56,7 +65,7 @@ export function formatSummary(summary: DataDirSummary): string {
   lines.push(...table(['shard', 'file', 'size', 'wal', 'aggregates', 'events', 'snapshots', 'head', ''], rows, new Set([0, 2, 3, 4, 5, 6, 7])));
   lines.push('');
   const checkpoints = summary.shards.flatMap((s) =>
-    s.checkpoints.map((c) => [c.name, String(s.shard), String(c.position), String(s.headPosition), String(c.lag)]),
+    s.checkpoints.map((c) => [shown(c.name), String(s.shard), String(c.position), String(s.headPosition), String(c.lag)]),
   );
   if (checkpoints.length === 0) {
     lines.push('durable subscriptions: none');
@@ -65,20 +74,20 @@ export function formatSummary(summary: DataDirSummary): string {
     lines.push('durable subscriptions (lag = head - checkpoint, in positions)');
     lines.push(...table(['name', 'shard', 'checkpoint', 'head', 'lag'], checkpoints, new Set([1, 2, 3, 4])).map((l) => `  ${l}`));
   }
-  return `${lines.join('\n')}\n`;
+  return printable(lines);
 }
 
 /** One patch operation as `replace /status "Confirmed"`. */
 export function formatOperation(op: PatchOperation): string {
-  const value = (): string => JSON.stringify(op.value) ?? 'undefined';
+  const path = shown(op.path);
   switch (op.op) {
     case 'remove':
-      return `remove ${op.path}`;
+      return `remove ${path}`;
     case 'move':
     case 'copy':
-      return `${op.op} ${op.from ?? '?'} -> ${op.path}`;
+      return `${op.op} ${op.from === undefined ? '?' : shown(op.from)} -> ${path}`;
     default:
-      return `${op.op} ${op.path} ${value()}`;
+      return `${shown(op.op)} ${path} ${safeJson(op.value)}`;
   }
 }
 
@@ -86,7 +95,7 @@ export function formatHistory(history: AggregateHistory): string {
   const count = history.events.length;
   const latest = history.events[count - 1]!;
   const lines = [
-    `${history.aggregate} ${history.aggregateId}: shard ${history.shard} of ${history.shards} (${history.file}), ` +
+    `${shown(history.aggregate)} ${shown(history.aggregateId)}: shard ${history.shard} of ${history.shards} (${history.file}), ` +
       `${count} event${count === 1 ? '' : 's'}, version ${latest.version}`,
   ];
   if (history.snapshot !== undefined) {
@@ -95,12 +104,12 @@ export function formatHistory(history: AggregateHistory): string {
   if (history.note !== undefined) lines.push(`note: ${history.note}`);
   for (const event of history.events) {
     lines.push('');
-    lines.push(`v${event.version}  ${event.name}  ${event.occurredAt}  position ${event.position}  schema ${event.schemaVersion}`);
-    if (event.commandId !== undefined) lines.push(`  command id  ${event.commandId}`);
-    if (event.metadata !== undefined) lines.push(`  metadata    ${JSON.stringify(event.metadata)}`);
+    lines.push(`v${event.version}  ${shown(event.name)}  ${shown(event.occurredAt)}  position ${event.position}  schema ${event.schemaVersion}`);
+    if (event.commandId !== undefined) lines.push(`  command id  ${shown(event.commandId)}`);
+    if (event.metadata !== undefined) lines.push(`  metadata    ${safeJson(event.metadata)}`);
     if (event.patch.length === 0) lines.push('  patch       (empty: the state did not change)');
     event.patch.forEach((op, i) => lines.push(`${i === 0 ? '  patch       ' : '              '}${formatOperation(op)}`));
-    lines.push(`  state       ${event.state === null ? '(not shown: see the note above)' : JSON.stringify(event.state)}`);
+    lines.push(`  state       ${event.state === null ? '(not shown: see the note above)' : safeJson(event.state)}`);
   }
-  return `${lines.join('\n')}\n`;
+  return printable(lines);
 }

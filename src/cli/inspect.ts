@@ -17,6 +17,7 @@ import type { JsonObject } from '../json.js';
 import { HASH_SCHEME, shardFor } from '../router.js';
 import { manifestProblems } from './manifest-problems.js';
 import { DamagedPatchError, replayAsWritten, type RawReplay } from './raw-replay.js';
+import { shown } from './terminal-text.js';
 import type { EventRow } from '../shard/shard-store.js';
 
 /** A problem that ends the command with a one-line message and exit code 1. */
@@ -107,18 +108,18 @@ export function openDataDir(dataDir: string): { dir: string; manifest: Manifest 
     isDirectory = statSync(dir).isDirectory();
   } catch (thrown) {
     const code = (thrown as NodeJS.ErrnoException).code;
-    throw new CliError(code === 'ENOENT' ? `data directory ${dataDir} does not exist` : `cannot read ${dataDir}: ${describeThrown(thrown).message}`);
+    throw new CliError(code === 'ENOENT' ? `data directory ${shown(dataDir)} does not exist` : `cannot read ${shown(dataDir)}: ${describeThrown(thrown).message}`);
   }
-  if (!isDirectory) throw new CliError(`${dataDir} is not a directory`);
+  if (!isDirectory) throw new CliError(`${shown(dataDir)} is not a directory`);
   let manifest: Manifest | undefined;
   try {
     manifest = readManifest(dir);
   } catch (thrown) {
     throw new CliError(describeThrown(thrown).message);
   }
-  if (manifest === undefined) throw new CliError(`${dataDir} is not an asynx data directory (it has no asynx.json)`);
+  if (manifest === undefined) throw new CliError(`${shown(dataDir)} is not an asynx data directory (it has no asynx.json)`);
   const problems = manifestProblems(manifest);
-  if (problems !== undefined) throw new CliError(`${join(dataDir, 'asynx.json')} is malformed: ${problems}`);
+  if (problems !== undefined) throw new CliError(`${shown(join(dataDir, 'asynx.json'))} is malformed: ${problems}`);
   return { dir, manifest };
 }
 
@@ -213,12 +214,12 @@ type RawEvent = Omit<EventRow, 'aggregate_id' | 'command_hash'>;
 export function aggregateHistory(dataDir: string, aggregateId: string): AggregateHistory {
   const { dir, manifest } = openDataDir(dataDir);
   if (manifest.hashScheme !== HASH_SCHEME) {
-    throw new CliError(`${dataDir} routes aggregates with hash scheme ${manifest.hashScheme}, which this version (${HASH_SCHEME}) cannot follow`);
+    throw new CliError(`${shown(dataDir)} routes aggregates with hash scheme ${shown(manifest.hashScheme)}, which this version (${HASH_SCHEME}) cannot follow`);
   }
   const shard = shardFor(aggregateId, manifest.shards);
   const path = shardFile(dir, shard);
   if (!existsSync(path)) {
-    throw new CliError(manifest.shardFilesCreated === true ? `shard-${shard}.db, where ${aggregateId} would be, is unreadable: ${LOST_FILE}` : `no events for ${aggregateId}`);
+    throw new CliError(manifest.shardFilesCreated === true ? `shard-${shard}.db, where ${shown(aggregateId)} would be, is unreadable: ${LOST_FILE}` : `no events for ${shown(aggregateId)}`);
   }
   let rows: RawEvent[];
   let snapshot: { version: number; schema_version: number } | undefined;
@@ -233,9 +234,9 @@ export function aggregateHistory(dataDir: string, aggregateId: string): Aggregat
       db.prepare<[string], { version: number; schema_version: number }>('SELECT version, schema_version FROM snapshots WHERE aggregate_id = ?').get(aggregateId),
     ]);
   } catch (thrown) {
-    throw new CliError(`cannot read ${path}: ${describeThrown(thrown).message}`);
+    throw new CliError(`cannot read ${shown(path)}: ${describeThrown(thrown).message}`);
   }
-  if (rows.length === 0) throw new CliError(`no events for ${aggregateId}`);
+  if (rows.length === 0) throw new CliError(`no events for ${shown(aggregateId)}`);
   let replay: RawReplay;
   try {
     replay = replayAsWritten(aggregateId, rows);

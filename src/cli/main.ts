@@ -10,6 +10,7 @@ import { describeThrown } from '../errors.js';
 import { PACKAGE_ROOT, runBench } from './bench.js';
 import { formatHistory, formatSummary } from './format.js';
 import { CliError, aggregateHistory, summarize } from './inspect.js';
+import { escapeControls, safeJson } from './terminal-text.js';
 
 function packageVersion(): string {
   try {
@@ -25,8 +26,9 @@ function positiveInteger(value: string): number {
   return n;
 }
 
+/** Messages can hold what the user typed or the files hold: shown without the control characters in them. */
 function fail(message: string): void {
-  process.stderr.write(`asynx: ${message}\n`);
+  process.stderr.write(`asynx: ${escapeControls(message)}\n`);
   process.exitCode = 1;
 }
 
@@ -61,21 +63,37 @@ function inspect(dataDir: string, aggregateId: string | undefined, options: { js
   const json = options.json === true;
   if (aggregateId !== undefined) {
     const history = aggregateHistory(dataDir, aggregateId);
-    process.stdout.write(json ? `${JSON.stringify(history, null, 2)}\n` : formatHistory(history));
+    process.stdout.write(json ? `${safeJson(history, 2)}\n` : formatHistory(history));
     return;
   }
   const summary = summarize(dataDir);
-  process.stdout.write(json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary));
+  process.stdout.write(json ? `${safeJson(summary, 2)}\n` : formatSummary(summary));
   for (const shard of summary.shards) {
     if (shard.error !== undefined) fail(`${shard.file} is unreadable: ${shard.error}`);
   }
+}
+
+/**
+ * A commander error with what it quotes of the command line escaped.
+ * Its messages span lines of their own (`(Did you mean …?)`), so a line
+ * break is escaped only inside a typed word: each word found in the text,
+ * whole or as an option's `=value`, is replaced by its escaped form first.
+ */
+function escapeTyped(text: string, argv: readonly string[]): string {
+  const typed = argv.flatMap((arg) => [arg, arg.slice(arg.indexOf('=') + 1)]).filter((word) => escapeControls(word) !== word);
+  // Longest first, so a word that holds another is replaced whole.
+  typed.sort((a, b) => b.length - a.length);
+  const replaced = typed.reduce((result, word) => result.split(word).join(escapeControls(word)), text);
+  return replaced.split('\n').map(escapeControls).join('\n');
 }
 
 function createProgram(argv: readonly string[]): Command {
   const program = new Command('asynx')
     .description('asynx-ts: command processing with event sourcing, on every core')
     .version(packageVersion(), '-V, --version')
-    .showHelpAfterError('(asynx --help lists the commands)');
+    .showHelpAfterError('(asynx --help lists the commands)')
+    // Set before the commands are added, which copy it.
+    .configureOutput({ outputError: (text, write) => write(escapeTyped(text, argv)) });
 
   program
     .command('example')

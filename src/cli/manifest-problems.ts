@@ -6,10 +6,11 @@
  */
 import { isPlainObject } from '../json.js';
 import { MAX_SHARDS } from '../router.js';
+import { safeJson } from './terminal-text.js';
 
 function describe(value: unknown): string {
   if (value === null) return 'null';
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'string') return safeJson(value);
   if (typeof value === 'object') return Array.isArray(value) ? 'an array' : 'an object';
   return String(value);
 }

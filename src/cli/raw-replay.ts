@@ -12,6 +12,7 @@ import { describeThrown } from '../errors.js';
 import type { JsonObject } from '../json.js';
 import { applyInPlace, mutableCopy } from '../shard/patching.js';
 import type { EventRow } from '../shard/shard-store.js';
+import { shown } from './terminal-text.js';
 
 export interface RawReplay {
   /** The state after each row; `null` from the first patch that does not apply without upcasters on. */
@@ -39,7 +40,7 @@ export function replayAsWritten(aggregateId: string, rows: ReadonlyArray<Pick<Ev
       states.push(mutableCopy(state));
     } catch (thrown) {
       const reason = describeThrown(thrown).message;
-      if (!severalSchemas) throw new DamagedPatchError(`${aggregateId} v${row.version}: its stored patch does not apply to the state before it: ${reason}`);
+      if (!severalSchemas) throw new DamagedPatchError(`${shown(aggregateId)} v${row.version}: its stored patch does not apply to the state before it: ${reason}`);
       stopped = { version: row.version, reason };
       states.push(null);
     }
