@@ -94,6 +94,8 @@ export class DurableSubscription extends Subscription {
       const reread = this.#catchUp(event.shard, () => this.#readThenSwitch(event.shard, cursor));
       reread.catch(() => undefined);
       this.#ready = Promise.all([this.#ready, reread]).then(() => undefined);
+      // Failures surface through drain(), which may never be called: unobserved, the rejection would end the process.
+      this.#ready.catch(() => undefined);
       return false;
     }
     return this.#hand(cursor, event, onSettled);

@@ -9,6 +9,7 @@
 import type { StoredEvent } from '../dist/src/index.js';
 import { DurableSubscription, type DurableIO } from '../dist/src/durable-subscription.js';
 import { compilePattern } from '../dist/src/event-pattern.js';
+import { ShuttingDownError } from '../dist/src/errors.js';
 import { encodeEvents } from '../dist/src/event-wire.js';
 import type { EncodedPage, ShardRequest } from '../dist/src/protocol.js';
 
@@ -27,14 +28,26 @@ function committed(position: number, aggregateId: string, version: number): Stor
   };
 }
 
-/** One shard's log, answering a durable subscription's reads; reads of the log wait while `holdReads` is set. */
-function scriptedShard(): { log: StoredEvent[]; io: DurableIO; logReads: number[]; releaseReads: () => void; holdReads: () => void } {
+/**
+ * One shard's log, answering a durable subscription's reads; reads of the log wait while `holdReads` is set,
+ * and fail with `failReads`' error once it is set.
+ */
+function scriptedShard(): {
+  log: StoredEvent[];
+  io: DurableIO;
+  logReads: number[];
+  releaseReads: () => void;
+  holdReads: () => void;
+  failReads: (error: Error) => void;
+} {
   const log: StoredEvent[] = [];
   const logReads: number[] = [];
   let gate: Promise<void> = Promise.resolve();
   let open = (): void => undefined;
+  let failure: Error | undefined;
   const readLog = async (afterPosition: number, limit: number): Promise<EncodedPage> => {
     await gate;
+    if (failure !== undefined) throw failure;
     logReads.push(afterPosition);
     const page = log.filter((event) => event.position > afterPosition).slice(0, limit);
     return { events: encodeEvents(page), head: log.length, count: page.length, last: page[page.length - 1]?.position ?? afterPosition, more: page.length === limit };
@@ -57,6 +70,9 @@ function scriptedShard(): { log: StoredEvent[]; io: DurableIO; logReads: number[
       gate = new Promise((resolve) => (open = resolve));
     },
     releaseReads: () => open(),
+    failReads: (error) => {
+      failure = error;
+    },
   };
 }
 
@@ -100,5 +116,23 @@ describe('a durable subscription following the live stream', () => {
     await subscription.ready;
     expect(handled).toEqual([1, 2, 3, 4, 5]);
     expect(shard.logReads).toEqual([0, 1]);
+  });
+
+  it('reports a read of skipped events that fails through ready (what drain() awaits), not as an unhandled rejection', async () => {
+    const shard = scriptedShard();
+    const handled: number[] = [];
+    const subscription = subscribe(shard.io, handled);
+    await subscription.ready;
+
+    shard.log.push(committed(1, 'a', 1), committed(2, 'b', 1));
+    // The engine is being destroyed: the read of position 1 is refused.
+    shard.failReads(new ShuttingDownError('shard 0 destroyed'));
+    subscription.offer(shard.log[1]!);
+
+    // Nobody looks at ready meanwhile: the failure must not surface as an unhandled rejection (which ends the process).
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await expect(subscription.ready).rejects.toThrow(ShuttingDownError);
+    expect(handled).toEqual([]);
+    expect(subscription.checkpoints()).toEqual([0]);
   });
 });
