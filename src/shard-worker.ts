@@ -7,7 +7,7 @@
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import { ShardCrashedError, describeThrown, fromWire, type AsynxError } from './errors.js';
+import { ShardCrashedError, ShuttingDownError, describeThrown, fromWire, type AsynxError } from './errors.js';
 import type { ResolvedOptions } from './options.js';
 import type { StoredEvent } from './event.js';
 import { decodeEvents } from './event-wire.js';
@@ -52,6 +52,8 @@ export class ShardWorker {
   #watchdog = new AbortController();
   /** Set when the worker cannot be (re)started: every later batch fails with it. */
   #broken: AsynxError | undefined;
+  /** Set by destroy(): a start it cuts short did not fail for anything the domain module did. */
+  #destroyed = false;
 
   constructor(index: number, config: ShardConfig, options: ResolvedOptions, hooks: ShardWorkerHooks) {
     this.#index = index;
@@ -101,6 +103,7 @@ export class ShardWorker {
       reply = await this.#pool.run({ kind: 'init', config: this.#config, events: port2 }, { transferList: [port2], signal: stop.signal });
     } catch (thrown) {
       port1.close();
+      if (this.#destroyed) return new ShuttingDownError(`shard ${this.#index} was destroyed while its worker was starting`);
       const { domainUrl } = this.#config;
       if (stop.signal.aborted) return importTimedOut(this.#index, domainUrl, this.#importTimeoutMs);
       return workerDiedStarting(this.#index, domainUrl, imported ? 'opening' : 'importing', thrown);
@@ -132,7 +135,7 @@ export class ShardWorker {
         const failure = await this.start();
         if (failure !== undefined) {
           this.#broken = failure;
-          this.#hooks.cannotRestart(failure);
+          if (!this.#destroyed) this.#hooks.cannotRestart(failure);
           throw failure;
         }
       }
@@ -184,6 +187,7 @@ export class ShardWorker {
   }
 
   async destroy(): Promise<void> {
+    this.#destroyed = true;
     await this.#pool.destroy();
     this.#port?.close();
   }

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, ShardCrashedError, open } from '../dist/src/index.js';
+import { ConfigError, ShardCrashedError, ShuttingDownError, open } from '../dist/src/index.js';
 import { counterDomain } from '../dist/test/fixtures/counter-domain.js';
 import { FRAGILE_SETTINGS, fragileDomain } from '../dist/test/fixtures/fragile-domain.js';
 import { STALLING_SETTINGS, stallingDomain, type Stall } from '../dist/test/fixtures/stalling-domain.js';
@@ -127,6 +127,27 @@ describe('a domain module that never finishes importing in a worker', () => {
     } finally {
       await engine.close();
     }
+  });
+});
+
+describe('a restart cut short by destroy()', () => {
+  afterEach(() => rmSync(STALLING_SETTINGS, { force: true }));
+
+  it('fails what waited for it with ShuttingDownError, and is not logged as a restart that failed nor blamed on the domain module', async () => {
+    const dir = tempDir();
+    const marker = stallOnImport(dir, 'never-settle');
+    const { lines, logger } = recordingLogger();
+    // Room for a worker to start on a loaded machine, since the first start must succeed; the restart stalls until destroyed.
+    const engine = await open({ domain: stallingDomain, dataDir: join(dir, 'data'), shards: 1, importTimeoutMs: 60_000, logger });
+    writeFileSync(marker, '');
+    await expect(engine.send('Exit', { id: 'd' })).rejects.toBeInstanceOf(ShardCrashedError);
+    const waiting = engine.send('Bump', { id: 'd' });
+    waiting.catch(() => undefined);
+    // Let the restart begin: its import never finishes.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await engine.destroy();
+    await expect(waiting).rejects.toBeInstanceOf(ShuttingDownError);
+    expect(lines.filter((l) => l.level === 'error').map((l) => l.message)).toEqual([]);
   });
 });
 
