@@ -44,7 +44,7 @@ export class Engine<D extends Domain<object, object> = Domain> {
     this.#durables = new DurableRegistry(
       bus,
       {
-        run: (shard, op) => shards[shard]!.enqueue(op),
+        run: (shard, op) => shards[shard]!.enqueueInternal(op),
         countDelivery: () => bus.countDelivery(),
         lastPosition: (shard) => shards[shard]!.lastPosition,
       },

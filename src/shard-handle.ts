@@ -106,6 +106,11 @@ export class ShardHandle {
     return this.#roomWaiters.wait(signal, () => this.#admit(op, signal));
   }
 
+  /** Queues a durable subscription's own read or save however full the queue (refused, it would stop for good); they stay few. */
+  enqueueInternal(op: ShardRequest): Promise<OpResult> {
+    return this.#admit(op, undefined);
+  }
+
   /** Queues `op` now: the queue has room. */
   #admit(op: ShardRequest, signal: AbortSignal | undefined): Promise<OpResult> {
     if (this.#closed) return Promise.reject(new ShuttingDownError(`shard ${this.index} is closed`));

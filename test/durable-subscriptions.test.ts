@@ -338,3 +338,24 @@ describe('a durable catch-up that fails', () => {
     await again.close();
   });
 });
+
+describe('a durable subscription on a full shard queue', () => {
+  it("reads its checkpoint and the log even when onFull: 'reject' refuses sends, so it does not stop for good", async () => {
+    const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1, queueDepth: 2, onFull: 'reject' });
+    try {
+      for (let round = 0; round < 2; round++) for (const id of ['a0', 'a1', 'a2']) await engine.send('Increment', { id, by: 1 });
+      const { seen, handler } = recorder();
+      // Two sends fill the queue before the subscription's first read is queued in the same turn.
+      const sends = [engine.send('Increment', { id: 'a0', by: 1 }), engine.send('Increment', { id: 'a1', by: 1 })];
+      engine.subscribe('*', handler, { durable: 'full-queue', from: 'beginning' });
+      await Promise.all(sends);
+      await withTimeout(engine.drain(), 10_000);
+      expect(seen).toEqual(new Map([['a0', [1, 2, 3]], ['a1', [1, 2, 3]], ['a2', [1, 2]]]));
+      await engine.send('Increment', { id: 'a2', by: 1 });
+      await withTimeout(engine.drain(), 10_000);
+      expect(seen.get('a2')).toEqual([1, 2, 3]);
+    } finally {
+      await engine.close();
+    }
+  });
+});
