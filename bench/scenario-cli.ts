@@ -19,6 +19,8 @@ export interface ScenarioArgs {
   /** Measuring time for duration-based scenarios (latency). */
   readonly seconds: number;
   readonly repeats: number;
+  /** Aggregates the workload spreads its commands over, for scenarios that take it. */
+  readonly aggregates: number;
 }
 
 function positiveInteger(raw: string | undefined, name: string, fallback: number): number {
@@ -37,7 +39,7 @@ function positiveNumber(raw: string | undefined, name: string, fallback: number)
 
 function usage(): string {
   const script = `dist/bench/scenarios/${basename(process.argv[1] ?? 'scenario.js')}`;
-  return `usage: node ${script} [--variant ${VARIANTS.join('|')}] [--shards N] [--concurrency N] [--count N] [--workload NAME] [--micros N] [--seconds S] [--repeats N]
+  return `usage: node ${script} [--variant ${VARIANTS.join('|')}] [--shards N] [--concurrency N] [--count N] [--workload NAME] [--micros N] [--seconds S] [--repeats N] [--aggregates N]
 Runs one case of one scenario and prints its result as a JSON line; \`npm run bench\` runs every case and records them.`;
 }
 
@@ -77,6 +79,7 @@ export function parseScenarioArgs(defaults: ScenarioSpec, argv: readonly string[
       micros: { type: 'string' },
       seconds: { type: 'string' },
       repeats: { type: 'string' },
+      aggregates: { type: 'string' },
     },
     strict: true,
   });
@@ -95,6 +98,7 @@ export function parseScenarioArgs(defaults: ScenarioSpec, argv: readonly string[
     micros: positiveInteger(values.micros, 'micros', defaults.micros ?? 200),
     seconds: positiveNumber(values.seconds, 'seconds', defaults.seconds ?? 2),
     repeats: positiveInteger(values.repeats, 'repeats', defaults.repeats ?? 3),
+    aggregates: positiveInteger(values.aggregates, 'aggregates', defaults.aggregates ?? 10_000),
   };
 }
 
