@@ -5,22 +5,19 @@
  * version is never loaded into the current shape.
  */
 import type { Domain, PatchOperation } from '../domain.js';
-import { CommandFailedError, ConfigError, describeThrown } from '../errors.js';
+import { CommandFailedError, describeThrown } from '../errors.js';
 import type { StoredEvent } from '../event.js';
-import { NotJsonError, deepFreeze, toJson, type JsonObject } from '../json.js';
+import { deepFreeze, type JsonObject } from '../json.js';
 import { applyInPlace, applyShared } from './patching.js';
-import { NotAPatchError, patchShapeProblem } from './patch-shape.js';
 import type { EventRow, PatchRow, ShardStore } from './shard-store.js';
 import type { CachedAggregate, StateCache } from './state-cache.js';
+import { upcastPatch, type UpcastSource } from './upcasting.js';
 
 export interface CorruptSnapshot {
   readonly aggregateId: string;
   readonly version: number;
   readonly reason: string;
 }
-
-/** What upcasting a stored patch needs to know about its event. */
-export type UpcastSource = Pick<PatchRow, 'aggregate_id' | 'version' | 'name' | 'schema_version'>;
 
 /** Events read per query when replaying: a page's patches are one SQLite value (see ShardStore.replayAfter), also bounded in bytes. */
 export const REPLAY_PAGE = 50_000;
@@ -205,42 +202,7 @@ export class AggregateLoader {
   }
 
   #upcast(stored: PatchOperation[], row: UpcastSource): PatchOperation[] {
-    if (row.schema_version > this.#domain.schemaVersion) throw this.#newerSchema(row);
-    let patch = stored;
-    for (let from = row.schema_version; from < this.#domain.schemaVersion; from++) {
-      const upcast = this.#domain.upcasters[from];
-      if (upcast === undefined) continue;
-      try {
-        // A copy, checked as JSON (its values become state, which crosses to the main thread):
-        // replay changes the values it puts in a state in place, and the upcaster may hand out
-        // the same object on every call (a module's default), which would carry one
-        // aggregate's changes into the next.
-        const returned = toJson(upcast(patch, row.name), 'its patch');
-        const problem = patchShapeProblem(returned);
-        if (problem !== undefined) throw new NotAPatchError(problem);
-        patch = returned as unknown as PatchOperation[];
-      } catch (thrown) {
-        const { message, stack } = describeThrown(thrown);
-        const rule = thrown instanceof NotJsonError ? '; patches must be JSON data' : thrown instanceof NotAPatchError ? '; an upcaster must return an RFC 6902 patch, an array of operations' : '';
-        throw new CommandFailedError(
-          `upcaster from schema version ${from} failed on ${row.name} v${row.version} of ${row.aggregate_id}: ${message}${rule}`,
-          { aggregateId: row.aggregate_id, version: row.version, cause: message, causeStack: stack ?? null },
-        );
-      }
-    }
-    return patch;
-  }
-
-  /**
-   * An older domain must not read what a newer one stored: its shape would be
-   * read as the old one (and a snapshot in the old shape written over it).
-   */
-  #newerSchema(row: UpcastSource): ConfigError {
-    const { schemaVersion, aggregate } = this.#domain;
-    return new ConfigError(
-      `${aggregate} ${row.aggregate_id} v${row.version} (${row.name}) was stored by schema version ${row.schema_version}, but this domain is at schema version ${schemaVersion}: open the data directory with a domain at schema version ${row.schema_version} or later`,
-      { aggregateId: row.aggregate_id, version: row.version, storedSchemaVersion: row.schema_version, schemaVersion },
-    );
+    return upcastPatch(this.#domain, stored, row);
   }
 
   /**
