@@ -37,6 +37,11 @@ interface EventColumns {
    * none, or {@link FROM_EARLIER_PAGE}.
    */
   readonly previous: Array<number | JsonObject | null>;
+  /**
+   * A catch-up page only: the entries its stream's {@link RecentVersions}
+   * hold, at both ends, while this page's events are recorded.
+   */
+  readonly keep?: number;
 }
 
 /**
@@ -50,12 +55,19 @@ const FROM_EARLIER_PAGE = -1;
  * same events in the same order, so the sender knows exactly which previous
  * states the receiver still holds and sends those as a reference: in a
  * rebuild, nearly every event's previous state is an earlier page's state.
+ * How many entries it holds is the sender's choice, sized to the stream's
+ * states (see LogReader) and written in each page (`keep`); the receiver
+ * resizes its own to match before it records the page.
  */
 export class RecentVersions<V extends { readonly version: number }> {
   readonly #entries: LruMap<string, V>;
 
   constructor(capacity: number) {
     this.#entries = new LruMap(capacity);
+  }
+
+  get capacity(): number {
+    return this.#entries.capacity;
   }
 
   get(aggregateId: string): V | undefined {
@@ -73,16 +85,26 @@ export class RecentVersions<V extends { readonly version: number }> {
     this.#entries.set(aggregateId, entry);
   }
 
+  /**
+   * Holds `capacity` entries from now on, dropping the least recently
+   * recorded ones beyond it. Both ends resize at the same point of the
+   * stream, and a late sender's entries are the most recent of its
+   * receiver's, so they stay a subset through any resize.
+   */
+  resize(capacity: number): void {
+    if (capacity !== this.#entries.capacity) this.#entries.resize(capacity);
+  }
+
   forget(aggregateId: string): void {
     this.#entries.delete(aggregateId);
   }
 }
 
 /**
- * Aggregates each end of a catch-up stream remembers. Live events on a
- * shard's event port keep no such record: there, holding thousands of
- * recent events at both ends cost more than the previous states it saved
- * sending (order, 2 shards / 1,000 senders: 47,060 → 57,955 commands/s
+ * Entries of a catch-up stream's record until its first page tells how big
+ * its states are. Live events on a shard's event port keep no such record:
+ * there, holding thousands of recent events at both ends cost more than the
+ * previous states it saved sending (order, 2 shards / 1,000 senders: 47,060 → 57,955 commands/s
  * and 34.4 → 29.6 CPU µs per command without it; bench/RESULTS.md,
  * 2026-11-27, fourth session).
  */
@@ -162,12 +184,22 @@ export function encodeEvents(events: readonly StoredEvent[]): EncodedEvents {
   return JSON.stringify(columns) as EncodedEvents;
 }
 
-/** A log page from its SQLite-written scalar columns and the states the reader rebuilt. */
-export function encodeLogColumns(shard: number, scalars: ScalarColumnsJson, states: StateColumn): EncodedEvents {
+/**
+ * A log page from its SQLite-written scalar columns and the states the
+ * reader rebuilt, with `keep` for a catch-up stream's page; `stateBytes`:
+ * the length of the states' JSON, which sizes the stream's record.
+ */
+export function encodeLogColumns(
+  shard: number,
+  scalars: ScalarColumnsJson,
+  states: StateColumn,
+  keep?: number,
+): { events: EncodedEvents; stateBytes: number } {
   let text = `{"shard":${shard}`;
   for (const key of Object.keys(scalars) as Array<keyof ScalarColumnsJson>) text += `,"${key}":${scalars[key]}`;
-  text += `,"states":${JSON.stringify(states.states)},"previous":${JSON.stringify(states.previous)}}`;
-  return text as EncodedEvents;
+  const statesJson = JSON.stringify(states.states);
+  text += `,"states":${statesJson},"previous":${JSON.stringify(states.previous)}${keep === undefined ? '' : `,"keep":${keep}`}}`;
+  return { events: text as EncodedEvents, stateBytes: statesJson.length };
 }
 
 /** What the receiving end of a catch-up stream keeps: see {@link RecentVersions}. */
@@ -177,6 +209,7 @@ export type ReceivedStates = RecentVersions<{ readonly version: number; readonly
 export function decodeEvents(encoded: EncodedEvents, received?: ReceivedStates): StoredEvent[] {
   const c = JSON.parse(encoded) as EventColumns;
   const n = c.ids.length;
+  if (received !== undefined && c.keep !== undefined) received.resize(c.keep);
   const events = new Array<StoredEvent>(n);
   for (let i = 0; i < n; i++) {
     let previous = c.previous[i]!;
@@ -204,7 +237,8 @@ export function decodeEvents(encoded: EncodedEvents, received?: ReceivedStates):
     const metadata = c.metadata?.[i];
     if (metadata !== undefined && metadata !== null) event.metadata = metadata;
     events[i] = event;
-    received?.record(event.aggregateId, event);
+    // The event itself would hold its previous state too.
+    received?.record(event.aggregateId, { version: event.version, state: event.state });
   }
   return events;
 }

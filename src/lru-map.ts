@@ -17,13 +17,17 @@ interface Entry<K, V> {
 }
 
 export class LruMap<K, V> {
-  readonly capacity: number;
+  #capacity: number;
   readonly #entries = new Map<K, Entry<K, V>>();
   #oldest: Entry<K, V> | undefined;
   #newest: Entry<K, V> | undefined;
 
   constructor(capacity: number) {
-    this.capacity = capacity;
+    this.#capacity = capacity;
+  }
+
+  get capacity(): number {
+    return this.#capacity;
   }
 
   get size(): number {
@@ -46,9 +50,9 @@ export class LruMap<K, V> {
       }
       return;
     }
-    if (this.capacity < 1) return;
+    if (this.#capacity < 1) return;
     let entry: Entry<K, V>;
-    if (this.#entries.size >= this.capacity) {
+    if (this.#entries.size >= this.#capacity) {
       entry = this.#oldest!;
       this.#unlink(entry);
       this.#entries.delete(entry.key);
@@ -59,6 +63,16 @@ export class LruMap<K, V> {
     }
     this.#entries.set(key, entry);
     this.#append(entry);
+  }
+
+  /** Holds at most `capacity` entries from now on, dropping the least recent ones beyond it. */
+  resize(capacity: number): void {
+    this.#capacity = capacity;
+    while (this.#entries.size > Math.max(capacity, 0)) {
+      const oldest = this.#oldest!;
+      this.#unlink(oldest);
+      this.#entries.delete(oldest.key);
+    }
   }
 
   delete(key: K): void {

@@ -9,7 +9,8 @@ type Step =
   | { readonly kind: 'set'; readonly key: number; readonly value: number }
   | { readonly kind: 'peek'; readonly key: number }
   | { readonly kind: 'delete'; readonly key: number }
-  | { readonly kind: 'clear' };
+  | { readonly kind: 'clear' }
+  | { readonly kind: 'resize'; readonly capacity: number };
 
 const key = fc.integer({ min: 0, max: 20 });
 const step: fc.Arbitrary<Step> = fc.oneof(
@@ -17,12 +18,14 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('peek' as const), key }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('delete' as const), key }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'clear' as const }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('resize' as const), capacity: fc.integer({ min: 0, max: 8 }) }) },
 );
 
 describe('LruMap', () => {
-  it('holds exactly the most recently set entries, up to its capacity, through deletes and clears', () => {
+  it('holds exactly the most recently set entries, up to its capacity, through deletes, clears and resizes', () => {
     fc.assert(
-      fc.property(fc.array(step, { maxLength: 500 }), fc.integer({ min: 1, max: 8 }), (steps, capacity) => {
+      fc.property(fc.array(step, { maxLength: 500 }), fc.integer({ min: 1, max: 8 }), (steps, initialCapacity) => {
+        let capacity = initialCapacity;
         const map = new LruMap<number, number>(capacity);
         // Least recently set first.
         let model: Array<[number, number]> = [];
@@ -30,7 +33,8 @@ describe('LruMap', () => {
         for (const s of steps) {
           switch (s.kind) {
             case 'set':
-              model = [...model.filter(([k]) => k !== s.key), [s.key, s.value] as [number, number]].slice(-capacity);
+              model = [...model.filter(([k]) => k !== s.key), [s.key, s.value] as [number, number]];
+              model = capacity === 0 ? [] : model.slice(-capacity);
               map.set(s.key, s.value);
               break;
             case 'peek':
@@ -44,7 +48,13 @@ describe('LruMap', () => {
               model = [];
               map.clear();
               break;
+            case 'resize':
+              capacity = s.capacity;
+              model = capacity === 0 ? [] : model.slice(-capacity);
+              map.resize(capacity);
+              break;
           }
+          expect(map.capacity).toBe(capacity);
           expect(map.size).toBe(model.length);
         }
         for (let k = 0; k <= 20; k++) expect(map.peek(k)).toBe(expected(k));
