@@ -1,9 +1,9 @@
 /**
  * A catch-up stream over more aggregates than its memory holds. The reader
- * rebuilds the states that fell out of its memory, sizes the records at
- * both ends to its states, and the receiver still gets every event with the
- * state and previous state the shard published when it committed it,
- * through worker restarts too.
+ * rebuilds the states that fell out of its memory (a page's all at once),
+ * sizes the records at both ends to its states, and the receiver still gets
+ * every event with the state and previous state the shard published when it
+ * committed it, through worker restarts too.
  */
 import fc from 'fast-check';
 import type { StoredEvent } from '../dist/src/index.js';
@@ -15,6 +15,8 @@ import { LogReader } from '../dist/src/shard/log-reader.js';
 import { ShardStore } from '../dist/src/shard/shard-store.js';
 import { StateCache } from '../dist/src/shard/state-cache.js';
 import { counterDomain } from '../dist/test/fixtures/counter-domain.js';
+import { profileV1 } from '../dist/test/fixtures/profile-v1-domain.js';
+import { profileV2 } from '../dist/test/fixtures/profile-v2-domain.js';
 
 interface CounterShard {
   readonly store: ShardStore;
@@ -30,7 +32,7 @@ function counterShard(order: readonly number[], snapshotEvery: number): CounterS
   const store = new ShardStore({ path: ':memory:', shard: 0, shardCount: 1, hashScheme: 'test', synchronous: 'full' });
   const cache = new StateCache(0);
   const loader = new AggregateLoader(store, cache, counterDomain, 0, () => undefined);
-  const processor = new CommandProcessor(store, loader, cache, counterDomain, { shard: 0, snapshotEvery });
+  const processor = new CommandProcessor(store, loader, cache, counterDomain, { shard: 0, snapshotEvery }, () => undefined);
   const published: StoredEvent[] = [];
   for (let i = 0; i < order.length; i += 10) {
     const ops = order.slice(i, i + 10).map((aggregate, j) => increment(`c-${aggregate}`, 1 + ((i + j) % 3)));
@@ -110,5 +112,33 @@ describe('a catch-up stream over more aggregates than its memory holds', () => {
     expect(largeKept).toBeLessThan(smallKept);
     small.store.close();
     large.store.close();
+  });
+});
+
+describe('rebuilding the states of many aggregates at once (AggregateLoader.statesAt)', () => {
+  it('gives what rebuilding each alone gives, through upcasters, outdated snapshots and a row limit', () => {
+    const store = new ShardStore({ path: ':memory:', shard: 0, shardCount: 1, hashScheme: 'test', synchronous: 'full' });
+    const v1Cache = new StateCache(0);
+    const v1 = new CommandProcessor(store, new AggregateLoader(store, v1Cache, profileV1, 0, () => undefined), v1Cache, profileV1, {
+      shard: 0,
+      snapshotEvery: 0,
+    }, () => undefined);
+    const ids = Array.from({ length: 12 }, (_, i) => `p-${i}`);
+    for (let round = 0; round < 5; round++) {
+      // Rename writes a snapshot in version 1's shape, which version 2 must not load.
+      const ops = ids.map(
+        (id, i): ShardOp =>
+          (round === 0 || (i + round) % 3 !== 0
+            ? { kind: 'command', type: 'SetProfile', payload: { id, name: `${id}-${round}`, mail: `${id}.${round}@example.org` }, aggregateId: id }
+            : { kind: 'command', type: 'Rename', payload: { id, name: `${id}-renamed-${round}` }, aggregateId: id }) as ShardOp,
+      );
+      v1.run(ops, () => undefined);
+    }
+    const loader = new AggregateLoader(store, new StateCache(0), profileV2, 0, () => undefined);
+    const wanted = new Map(ids.map((id, i) => [id, 1 + (i % 5)]));
+    const alone = new Map([...wanted].map(([id, version]) => [id, loader.stateAt(id, version)]));
+    expect(alone.get('p-3')).toHaveProperty('email');
+    for (const limit of [1, 7, 10_000]) expect(loader.statesAt(wanted, limit)).toEqual(alone);
+    store.close();
   });
 });

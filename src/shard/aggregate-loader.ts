@@ -9,7 +9,7 @@ import { CommandFailedError, describeThrown } from '../errors.js';
 import type { StoredEvent } from '../event.js';
 import { deepFreeze, type JsonObject } from '../json.js';
 import { applyInPlace, applyShared } from './patching.js';
-import type { EventRow, PatchRow, ShardStore } from './shard-store.js';
+import type { EventRow, PatchRow, ShardStore, SnapshotRow } from './shard-store.js';
 import type { CachedAggregate, StateCache } from './state-cache.js';
 import { upcastPatch, type UpcastSource } from './upcasting.js';
 
@@ -18,6 +18,14 @@ export interface CorruptSnapshot {
   readonly version: number;
   readonly reason: string;
 }
+
+/** Events `afterVersion < version <= toVersion` of an aggregate, for {@link AggregateLoader.statesAt}. */
+type ReplayRequest = readonly [aggregateId: string, afterVersion: number, toVersion: number];
+
+/** A stored snapshot that may be used, with its text's length; or `stale`: skipped (older schema, unreadable), to be replaced. */
+type UsableSnapshot =
+  | { state: JsonObject; version: number; textLength: number; stale?: never }
+  | { state?: never; version?: never; textLength?: never; stale: true };
 
 /** Events read per query when replaying: a page's patches are one SQLite value (see ShardStore.replayAfter), also bounded in bytes. */
 export const REPLAY_PAGE = 50_000;
@@ -141,6 +149,56 @@ export class AggregateLoader {
     return { state: replayed, version, migrated, patchLength };
   }
 
+  /**
+   * The states at the versions of `wanted` (aggregate ID → version), as
+   * {@link stateAt} gives them, read in two statements for all instead of
+   * two each: catch-up rebuilds a page's aggregates that fell out of its
+   * memory this way. Events are read `limit` at a time.
+   */
+  statesAt(wanted: ReadonlyMap<string, number>, limit = REPLAY_PAGE): Map<string, JsonObject | undefined> {
+    const snapshots = this.#store.snapshotsOf([...wanted.keys()]);
+    const states = new Map<string, JsonObject | undefined>();
+    let requests: ReplayRequest[] = [];
+    for (const [aggregateId, version] of wanted) {
+      const snapshot = this.#usableSnapshot(aggregateId, snapshots.get(aggregateId), version);
+      states.set(aggregateId, snapshot?.state);
+      if ((snapshot?.version ?? 0) < version) requests.push([aggregateId, snapshot?.version ?? 0, version]);
+    }
+    while (requests.length > 0) requests = this.#replayRound(requests, limit, states);
+    return states;
+  }
+
+  /**
+   * Applies up to `limit` of the requested events to `states` (private
+   * copies, changed in place) and returns the requests the limit cut off,
+   * from where they stopped.
+   */
+  #replayRound(requests: readonly ReplayRequest[], limit: number, states: Map<string, JsonObject | undefined>): ReplayRequest[] {
+    const columns = this.#store.replayMany(requests, limit);
+    const rows = JSON.parse(columns.requests) as number[];
+    const versions = JSON.parse(columns.versions) as number[];
+    const schemaVersions = JSON.parse(columns.schemaVersions) as number[];
+    const patches = JSON.parse(columns.patches) as PatchOperation[][];
+    const current = this.#domain.schemaVersion;
+    const names = schemaVersions.some((v) => v !== current) ? (JSON.parse(columns.names) as string[]) : undefined;
+    for (let i = 0; i < rows.length; i++) {
+      const [aggregateId] = requests[rows[i]!]!;
+      const version = versions[i]!;
+      const schemaVersion = schemaVersions[i]!;
+      const patch =
+        schemaVersion === current
+          ? patches[i]!
+          : this.#upcast(patches[i]!, { aggregate_id: aggregateId, version, name: names![i]!, schema_version: schemaVersion });
+      states.set(aggregateId, this.#apply(states.get(aggregateId), patch, false, aggregateId, version));
+    }
+    if (rows.length < limit) return [];
+    // Requests are read in order: the last one read may be cut short, the ones after it not read at all.
+    const last = rows[rows.length - 1]!;
+    const [aggregateId, , to] = requests[last]!;
+    const reached = versions[versions.length - 1]!;
+    return [...(reached < to ? [[aggregateId, reached, to] as ReplayRequest] : []), ...requests.slice(last + 1)];
+  }
+
   /** The state after `row`, as a new object sharing unchanged parts with `previous`, which is left untouched. */
   applyRow(previous: JsonObject | undefined, row: PatchRow): JsonObject {
     return this.#apply(previous, this.#patchOf(row), true, row.aggregate_id, row.version);
@@ -227,11 +285,12 @@ export class AggregateLoader {
   #snapshotAtOrBefore(
     aggregateId: string,
     maxVersion: number,
-  ):
-    | { state: JsonObject; version: number; textLength: number; stale?: never }
-    | { state?: never; version?: never; textLength?: never; stale: true }
-    | undefined {
-    const row = this.#store.snapshotOf(aggregateId);
+  ): UsableSnapshot | undefined {
+    return this.#usableSnapshot(aggregateId, this.#store.snapshotOf(aggregateId), maxVersion);
+  }
+
+  /** As {@link #snapshotAtOrBefore}, for a snapshot row already read. */
+  #usableSnapshot(aggregateId: string, row: SnapshotRow | undefined, maxVersion: number): UsableSnapshot | undefined {
     if (row === undefined || row.version > maxVersion) return undefined;
     // A snapshot in an older shape must not be read as the new one: replay instead.
     if (row.schema_version !== this.#domain.schemaVersion) return { stale: true };

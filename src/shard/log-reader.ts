@@ -23,12 +23,19 @@ const FOLLOWED_STREAMS = 16;
  * per entry: bounded by bytes rather than entries, so small states are
  * remembered for many more interleaved aggregates (a counter's: about
  * 64,000) and large ones cannot take unbounded memory. An aggregate whose
- * state fell out is rebuilt from its events, one random read per event:
- * catch-up over 20,000 interleaved counters took 40 µs per event that way.
+ * state fell out is rebuilt from its events, scattered through the file:
+ * catch-up over 20,000 interleaved counters took 52 CPU µs per event when
+ * the memory held 10,000 of them, against 7 with all remembered.
  */
 export const STREAM_MEMORY_BYTES = 16 * 1024 * 1024;
 /** What an entry holds besides its state's JSON (key, links, wrapper): about 190 bytes of heap, measured with counters. */
 const ENTRY_BYTES = 192;
+
+/** States of a page's aggregates that the memory lost, at the versions `versions` names. */
+interface Rebuilt {
+  readonly versions: ReadonlyMap<string, number>;
+  readonly states: ReadonlyMap<string, JsonObject | undefined>;
+}
 
 /** A catch-up stream's record (see event-wire.ts), with the size of its states. */
 interface FollowedStream {
@@ -77,6 +84,7 @@ export class LogReader {
     const schemaVersions = JSON.parse(scalars.schemaVersions) as number[];
     const patches = JSON.parse(patchesJson) as PatchOperation[][];
     let names: string[] | undefined;
+    const rebuilt = this.#rebuildForgotten(aggregateIds, versions, memory);
     const states = new StateColumn();
     for (let i = 0; i < aggregateIds.length; i++) {
       const aggregateId = aggregateIds[i]!;
@@ -85,7 +93,7 @@ export class LogReader {
       const known = memory.get(aggregateId);
       const kept = known !== undefined && known.version === version - 1;
       const previous: JsonObject | undefined =
-        version === 1 ? undefined : kept ? known.state : this.#loader.stateAt(aggregateId, version - 1);
+        version === 1 ? undefined : kept ? known.state : this.#rebuilt(rebuilt, aggregateId, version - 1);
       // Names are only needed by upcasters, so they are parsed only for older events.
       if (schemaVersion !== this.#schemaVersion) names ??= JSON.parse(scalars.names) as string[];
       const source = { aggregate_id: aggregateId, version, schema_version: schemaVersion, name: names?.[i] ?? '' };
@@ -128,6 +136,29 @@ export class LogReader {
     const { record, stateBytes } = followed;
     if (stateBytes !== undefined) record.resize(Math.floor(this.#memoryBytes / this.#streams.size / (stateBytes + ENTRY_BYTES)));
     return record.capacity;
+  }
+
+  /**
+   * The states before the first event in the page of each aggregate the
+   * memory lost, rebuilt all at once: with 100,000 interleaved counters,
+   * 17 CPU µs per event against 37 with two statements for each.
+   */
+  #rebuildForgotten(aggregateIds: readonly string[], versions: readonly number[], memory: RecentVersions<CachedAggregate>): Rebuilt {
+    const wanted = new Map<string, number>();
+    const seen = new Set<string>();
+    for (let i = 0; i < aggregateIds.length; i++) {
+      const aggregateId = aggregateIds[i]!;
+      if (seen.has(aggregateId)) continue;
+      seen.add(aggregateId);
+      const version = versions[i]!;
+      if (version > 1 && memory.get(aggregateId)?.version !== version - 1) wanted.set(aggregateId, version - 1);
+    }
+    return { versions: wanted, states: wanted.size === 0 ? new Map() : this.#loader.statesAt(wanted) };
+  }
+
+  /** The state at `version` from `rebuilt`, else read alone (a page's record may drop what it held at the page's start). */
+  #rebuilt(rebuilt: Rebuilt, aggregateId: string, version: number): JsonObject | undefined {
+    return rebuilt.versions.get(aggregateId) === version ? rebuilt.states.get(aggregateId) : this.#loader.stateAt(aggregateId, version);
   }
 
   /** Forgets remembered states, after an aggregate was erased. */

@@ -14,7 +14,7 @@ import { storeOpenError } from './store-open-error.js';
 import { StreamNumbers } from './stream-numbers.js';
 import { MAX_ROW_TEXT_BYTES } from '../size-limits.js';
 import { boundedPage } from './page-bytes.js';
-import type { EventRow, LogPageColumns, NewEvent, NewSnapshot, ReplayColumns, SnapshotRow, StoreOptions } from './store-rows.js';
+import type { EventRow, LogPageColumns, NewEvent, NewSnapshot, ReplayColumns, ReplayManyColumns, SnapshotRow, StoreOptions } from './store-rows.js';
 
 // Callers import the row types from here, with the store.
 export type { EventRow, LogPageColumns, NewEvent, NewSnapshot, PatchRow, ReplayColumns, ShardIdentity, SnapshotRow, StoreOptions } from './store-rows.js';
@@ -39,6 +39,8 @@ export class ShardStore {
   #hasEvents: Statement<[string], number>;
   #withEvents: Statement<[string], string>;
   #snapshot: Statement<[string], SnapshotRow>;
+  #snapshots: Statement<[string], SnapshotRow & { readonly aggregate_id: string }>;
+  #replayMany: Statement<[string, number], ReplayManyColumns>;
   #insertEvent: Statement<[string, string, number | null, number, string, number, string, string, string | null, string | null, string | null]>;
   #byCommandId: Statement<[string, string], EventRow>;
   #logPage: Statement<[number, number, number], string[]>;
@@ -86,6 +88,15 @@ export class ShardStore {
     // octet_length reads a value's size from its record header, never its content (see page-bytes.ts).
     const sizes = `FROM events WHERE stream = ${STREAM_OF} AND version > ? AND version <= ? ORDER BY version LIMIT ?`;
     this.#replaySizes = db.prepare<[string, number, number, number], [number, number]>(`SELECT version, octet_length(patch) ${sizes}`).raw(true);
+    // As #replayAfter for several aggregates, each request a JSON array [aggregateId, afterVersion, toVersion].
+    this.#replayMany = db.prepare(
+      `SELECT json_group_array(request) AS requests, json_group_array(version) AS versions, json_group_array(schema_version) AS schemaVersions,
+              json_group_array(name) AS names, '[' || coalesce(group_concat(patch, ','), '') || ']' AS patches
+       FROM (SELECT r.key AS request, e.version, e.schema_version, e.name, e.patch
+             FROM json_each(?) AS r JOIN streams AS s ON s.aggregate_id = r.value ->> 0
+             JOIN events AS e ON e.stream = s.stream AND e.version > r.value ->> 1 AND e.version <= r.value ->> 2
+             ORDER BY r.key, e.version LIMIT ?)`,
+    );
     this.#latestVersion = db.prepare(`SELECT max(version) AS version FROM events WHERE stream = ${STREAM_OF}`);
     this.#firstPosition = db.prepare<[string], number>(`SELECT position FROM events WHERE stream = ${STREAM_OF} AND version = 1`).pluck(true);
     // An aggregate has a stream from its first event until it is erased.
@@ -94,6 +105,7 @@ export class ShardStore {
       .prepare<[string], string>('SELECT value FROM json_each(?) WHERE EXISTS (SELECT 1 FROM streams WHERE aggregate_id = value)')
       .pluck(true);
     this.#snapshot = db.prepare('SELECT version, schema_version, state FROM snapshots WHERE aggregate_id = ?');
+    this.#snapshots = db.prepare('SELECT aggregate_id, version, schema_version, state FROM json_each(?) JOIN snapshots ON aggregate_id = value');
     this.#insertEvent = db.prepare(
       `INSERT INTO events (event_id, aggregate_id, stream, version, name, schema_version, occurred_at, patch, command_id, command_hash, metadata)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -172,6 +184,15 @@ export class ShardStore {
     return { ...page, cut };
   }
 
+  /**
+   * As {@link replayAfter} for several aggregates in one statement, in
+   * request then version order; `requests`: each row's index in `requests`.
+   * Rows past `limit` are left out.
+   */
+  replayMany(requests: ReadonlyArray<readonly [aggregateId: string, afterVersion: number, toVersion: number]>, limit: number): ReplayManyColumns {
+    return this.#replayMany.get(JSON.stringify(requests), limit)!;
+  }
+
   /** The aggregate's latest stored version, 0 when it has none. */
   latestVersion(aggregateId: string): number {
     return this.#latestVersion.get(aggregateId)?.version ?? 0;
@@ -248,6 +269,11 @@ export class ShardStore {
 
   snapshotOf(aggregateId: string): SnapshotRow | undefined {
     return this.#snapshot.get(aggregateId);
+  }
+
+  /** The snapshots of those of `aggregateIds` that have one. */
+  snapshotsOf(aggregateIds: readonly string[]): Map<string, SnapshotRow> {
+    return new Map(this.#snapshots.all(JSON.stringify(aggregateIds)).map((row) => [row.aggregate_id, row]));
   }
 
   /**

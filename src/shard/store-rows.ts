@@ -31,6 +31,9 @@ export type PatchRow = Pick<EventRow, 'aggregate_id' | 'version' | 'name' | 'sch
  */
 export type ReplayColumns = Readonly<Record<'versions' | 'schemaVersions' | 'names' | 'patches', string>>;
 
+/** As {@link ReplayColumns} for several aggregates: `requests` holds each event's index among the aggregates asked for. */
+export type ReplayManyColumns = Readonly<Record<'requests' | 'versions' | 'schemaVersions' | 'names' | 'patches', string>>;
+
 export interface LogPageColumns {
   readonly scalars: ScalarColumnsJson;
   readonly patches: string;
