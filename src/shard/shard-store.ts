@@ -11,6 +11,7 @@ import { ConfigError, StorageError, describeThrown } from '../errors.js';
 import type { ScalarColumnsJson } from '../event-wire.js';
 import { assertNotTruncated, checkAfterRecovery, hasWalFrames, prepareSchema } from './store-schema.js';
 import { storeOpenError } from './store-open-error.js';
+import { STREAM_OF, prepareQueries, type StoreQueries } from './store-queries.js';
 import { StreamNumbers } from './stream-numbers.js';
 import { MAX_ROW_TEXT_BYTES } from '../size-limits.js';
 import { boundedPage } from './page-bytes.js';
@@ -19,35 +20,12 @@ import type { EventRow, LogPageColumns, NewEvent, NewSnapshot, ReplayColumns, Re
 // Callers import the row types from here, with the store.
 export type { EventRow, LogPageColumns, NewEvent, NewSnapshot, PatchRow, ReplayColumns, ShardIdentity, SnapshotRow, StoreOptions } from './store-rows.js';
 
-/** Columns of a log page as SQLite writes them, each the JSON text of an array; metadata items are JSON objects or null. */
-const LOG_COLUMNS = ['event_id', 'aggregate_id', 'name', 'version', 'schema_version', 'occurred_at', 'position', 'command_id', 'json(metadata)'];
-
-/** An event row's columns, without the stream number that only the file's own keys use. */
-const EVENT_COLUMNS = 'position, event_id, aggregate_id, version, name, schema_version, occurred_at, patch, command_id, command_hash, metadata';
-
-/** The aggregate's stream number, NULL for an aggregate without events (so `stream = NULL` matches nothing). */
-const STREAM_OF = '(SELECT stream FROM streams WHERE aggregate_id = ?)';
-
 export class ShardStore {
   readonly path: string;
   #db: Db;
-  #eventsAfter: Statement<[string, number, number], EventRow>;
-  #replayAfter: Statement<[string, number, number, number], ReplayColumns>;
-  #replaySizes: Statement<[string, number, number, number], [number, number]>;
-  #latestVersion: Statement<[string], { version: number | null }>;
-  #firstPosition: Statement<[string], number>;
-  #hasEvents: Statement<[string], number>;
-  #withEvents: Statement<[string], string>;
-  #snapshot: Statement<[string], SnapshotRow>;
-  #snapshots: Statement<[string], SnapshotRow & { readonly aggregate_id: string }>;
-  #replayMany: Statement<[string, number], ReplayManyColumns>;
+  readonly #q: StoreQueries;
   #insertEvent: Statement<[string, string, number | null, number, string, number, string, string, string | null, string | null, string | null]>;
-  #byCommandId: Statement<[string, string], EventRow>;
-  #logPage: Statement<[number, number, number], string[]>;
-  #logSizes: Statement<[number, number], [number, number]>;
   readonly #maxPageBytes: number;
-  #headPosition: Statement<[], { position: number | null }>;
-  #checkpoint: Statement<[string], { position: number }>;
   #saveCheckpoint: Statement<[string, number]>;
   #upsertSnapshot: Statement<[string, number, number, string]>;
   readonly #streams: StreamNumbers;
@@ -75,57 +53,12 @@ export class ShardStore {
       throw storeOpenError(options.path, thrown);
     }
     const db = this.#db;
-    this.#eventsAfter = db.prepare(
-      `SELECT ${EVENT_COLUMNS} FROM events WHERE stream = ${STREAM_OF} AND version > ? AND version <= ? ORDER BY version`,
-    );
-    // group_concat keeps the subquery's order: the events table is read once, in version order.
-    this.#replayAfter = db.prepare(
-      `SELECT json_group_array(version) AS versions, json_group_array(schema_version) AS schemaVersions,
-              json_group_array(name) AS names, '[' || coalesce(group_concat(patch, ','), '') || ']' AS patches
-       FROM (SELECT version, schema_version, name, patch FROM events
-             WHERE stream = ${STREAM_OF} AND version > ? AND version <= ? ORDER BY version LIMIT ?)`,
-    );
-    // octet_length reads a value's size from its record header, never its content (see page-bytes.ts).
-    const sizes = `FROM events WHERE stream = ${STREAM_OF} AND version > ? AND version <= ? ORDER BY version LIMIT ?`;
-    this.#replaySizes = db.prepare<[string, number, number, number], [number, number]>(`SELECT version, octet_length(patch) ${sizes}`).raw(true);
-    // As #replayAfter for several aggregates, each request a JSON array [aggregateId, afterVersion, toVersion].
-    this.#replayMany = db.prepare(
-      `SELECT json_group_array(request) AS requests, json_group_array(version) AS versions, json_group_array(schema_version) AS schemaVersions,
-              json_group_array(name) AS names, '[' || coalesce(group_concat(patch, ','), '') || ']' AS patches
-       FROM (SELECT r.key AS request, e.version, e.schema_version, e.name, e.patch
-             FROM json_each(?) AS r JOIN streams AS s ON s.aggregate_id = r.value ->> 0
-             JOIN events AS e ON e.stream = s.stream AND e.version > r.value ->> 1 AND e.version <= r.value ->> 2
-             ORDER BY r.key, e.version LIMIT ?)`,
-    );
-    this.#latestVersion = db.prepare(`SELECT max(version) AS version FROM events WHERE stream = ${STREAM_OF}`);
-    this.#firstPosition = db.prepare<[string], number>(`SELECT position FROM events WHERE stream = ${STREAM_OF} AND version = 1`).pluck(true);
-    // An aggregate has a stream from its first event until it is erased.
-    this.#hasEvents = db.prepare<[string], number>('SELECT 1 FROM streams WHERE aggregate_id = ?').pluck(true);
-    this.#withEvents = db
-      .prepare<[string], string>('SELECT value FROM json_each(?) WHERE EXISTS (SELECT 1 FROM streams WHERE aggregate_id = value)')
-      .pluck(true);
-    this.#snapshot = db.prepare('SELECT version, schema_version, state FROM snapshots WHERE aggregate_id = ?');
-    this.#snapshots = db.prepare('SELECT aggregate_id, version, schema_version, state FROM json_each(?) JOIN snapshots ON aggregate_id = value');
+    this.#q = prepareQueries(db);
     this.#insertEvent = db.prepare(
       `INSERT INTO events (event_id, aggregate_id, stream, version, name, schema_version, occurred_at, patch, command_id, command_hash, metadata)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.#streams = new StreamNumbers(db, options.streamCacheSize);
-    this.#byCommandId = db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE stream = ${STREAM_OF} AND command_id = ?`);
-    // A log page as one JSON array per column, built by SQLite: a handful of strings
-    // per page instead of one per value, which is what reading rows costs.
-    // The subquery's LIMIT keeps it from being flattened, so the aggregates see its rows in position order.
-    this.#logPage = db
-      .prepare<[number, number, number], string[]>(
-        `SELECT ${LOG_COLUMNS.map((c) => `json_group_array(${c})`).join(', ')}, '[' || coalesce(group_concat(patch, ','), '') || ']'
-         FROM (SELECT * FROM events WHERE position > ? AND position <= ? ORDER BY position LIMIT ?)`,
-      )
-      .raw(true);
-    const logSizes = 'SELECT position, octet_length(patch) + coalesce(octet_length(metadata), 0) FROM events WHERE position > ? ORDER BY position LIMIT ?';
-    this.#logSizes = db.prepare<[number, number], [number, number]>(logSizes).raw(true);
-    // The sequence, not max(position): erased events must not make positions look unused.
-    this.#headPosition = db.prepare("SELECT seq AS position FROM sqlite_sequence WHERE name = 'events'");
-    this.#checkpoint = db.prepare('SELECT position FROM checkpoints WHERE name = ?');
     this.#saveCheckpoint = db.prepare(
       'INSERT INTO checkpoints (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = max(position, excluded.position)',
     );
@@ -163,7 +96,7 @@ export class ShardStore {
 
   /** Events of one aggregate with `afterVersion < version <= toVersion`, in version order. */
   eventsAfter(aggregateId: string, afterVersion: number, toVersion = Number.MAX_SAFE_INTEGER): EventRow[] {
-    return this.#eventsAfter.all(aggregateId, afterVersion, toVersion);
+    return this.#q.eventsAfter.all(aggregateId, afterVersion, toVersion);
   }
 
   /**
@@ -176,9 +109,9 @@ export class ShardStore {
    */
   replayAfter(aggregateId: string, afterVersion: number, toVersion: number, limit: number): ReplayColumns & { readonly cut: boolean } {
     const { page, cut } = boundedPage(
-      (last) => this.#replayAfter.get(aggregateId, afterVersion, Math.min(toVersion, last), limit)!,
+      (last) => this.#q.replayAfter.get(aggregateId, afterVersion, Math.min(toVersion, last), limit)!,
       (columns) => columns.patches.length > this.#maxPageBytes,
-      () => this.#replaySizes.iterate(aggregateId, afterVersion, toVersion, limit),
+      () => this.#q.replaySizes.iterate(aggregateId, afterVersion, toVersion, limit),
       this.#maxPageBytes,
     );
     return { ...page, cut };
@@ -190,12 +123,12 @@ export class ShardStore {
    * Rows past `limit` are left out.
    */
   replayMany(requests: ReadonlyArray<readonly [aggregateId: string, afterVersion: number, toVersion: number]>, limit: number): ReplayManyColumns {
-    return this.#replayMany.get(JSON.stringify(requests), limit)!;
+    return this.#q.replayMany.get(JSON.stringify(requests), limit)!;
   }
 
   /** The aggregate's latest stored version, 0 when it has none. */
   latestVersion(aggregateId: string): number {
-    return this.#latestVersion.get(aggregateId)?.version ?? 0;
+    return this.#q.latestVersion.get(aggregateId)?.version ?? 0;
   }
 
   /**
@@ -205,12 +138,12 @@ export class ShardStore {
    * the highest stream left, which may be one just erased).
    */
   firstPosition(aggregateId: string): number {
-    return this.#firstPosition.get(aggregateId) ?? 0;
+    return this.#q.firstPosition.get(aggregateId) ?? 0;
   }
 
   /** Whether the aggregate has any event: one index probe, to tell a new aggregate apart before hydrating. */
   hasEvents(aggregateId: string): boolean {
-    return this.#hasEvents.get(aggregateId) !== undefined;
+    return this.#q.hasEvents.get(aggregateId) !== undefined;
   }
 
   /**
@@ -219,20 +152,20 @@ export class ShardStore {
    * what {@link hasEvents} costs each.
    */
   withEvents(aggregateIds: readonly string[]): string[] {
-    return this.#withEvents.all(JSON.stringify(aggregateIds));
+    return this.#q.withEvents.all(JSON.stringify(aggregateIds));
   }
 
   /**
    * Up to `limit` events after `position`, in position (commit) order: each of
-   * {@link LOG_COLUMNS} as the JSON text of an array, and the events' patches
+   * `LOG_COLUMNS` (store-queries.ts) as the JSON text of an array, and the events' patches
    * as the JSON text of an array of patches. Cut, as {@link replayAfter}
    * pages are, where the events' patches and metadata pass the page bound.
    */
   logPageAfter(position: number, limit: number): LogPageColumns {
     const { page, cut } = boundedPage(
-      (last) => this.#logPage.get(position, last, limit)!,
+      (last) => this.#q.logPage.get(position, last, limit)!,
       (columns) => columns[8]!.length + columns[9]!.length > this.#maxPageBytes, // metadata and patches
-      () => this.#logSizes.iterate(position, limit),
+      () => this.#q.logSizes.iterate(position, limit),
       this.#maxPageBytes,
     );
     const [ids, aggregateIds, names, versions, schemaVersions, occurredAt, positions, commandIds, metadata, patches] = page;
@@ -245,12 +178,12 @@ export class ShardStore {
 
   /** The position of the last event ever committed (0 for none). */
   headPosition(): number {
-    return this.#headPosition.get()?.position ?? 0;
+    return this.#q.headPosition.get()?.position ?? 0;
   }
 
   /** A durable subscription's saved position, `undefined` for a new name. */
   checkpointOf(name: string): number | undefined {
-    return this.#checkpoint.get(name)?.position;
+    return this.#q.checkpoint.get(name)?.position;
   }
 
   /** Saves a durable subscription's position; it never moves back. */
@@ -264,16 +197,16 @@ export class ShardStore {
 
   /** The event an earlier command with this `commandId` produced for this aggregate. */
   eventByCommandId(aggregateId: string, commandId: string): EventRow | undefined {
-    return this.#byCommandId.get(aggregateId, commandId);
+    return this.#q.byCommandId.get(aggregateId, commandId);
   }
 
   snapshotOf(aggregateId: string): SnapshotRow | undefined {
-    return this.#snapshot.get(aggregateId);
+    return this.#q.snapshot.get(aggregateId);
   }
 
   /** The snapshots of those of `aggregateIds` that have one. */
   snapshotsOf(aggregateIds: readonly string[]): Map<string, SnapshotRow> {
-    return new Map(this.#snapshots.all(JSON.stringify(aggregateIds)).map((row) => [row.aggregate_id, row]));
+    return new Map(this.#q.snapshots.all(JSON.stringify(aggregateIds)).map((row) => [row.aggregate_id, row]));
   }
 
   /**
