@@ -10,6 +10,7 @@ import type { StoredEvent } from '../dist/src/index.js';
 import { RecentVersions, STREAM_MEMORY, decodeEvents, type ReceivedStates } from '../dist/src/event-wire.js';
 import type { ShardOp } from '../dist/src/protocol.js';
 import { AggregateLoader } from '../dist/src/shard/aggregate-loader.js';
+import { statesAt } from '../dist/src/shard/catch-up-states.js';
 import { CommandProcessor } from '../dist/src/shard/command-processor.js';
 import { LogReader } from '../dist/src/shard/log-reader.js';
 import { ShardStore } from '../dist/src/shard/shard-store.js';
@@ -115,9 +116,12 @@ describe('a catch-up stream over more aggregates than its memory holds', () => {
   });
 });
 
-describe('rebuilding the states of many aggregates at once (AggregateLoader.statesAt)', () => {
-  it('gives what rebuilding each alone gives, through upcasters, outdated snapshots and a row limit', () => {
-    const store = new ShardStore({ path: ':memory:', shard: 0, shardCount: 1, hashScheme: 'test', synchronous: 'full' });
+describe('rebuilding the states of many aggregates at once (statesAt)', () => {
+  it.each([
+    ['', undefined],
+    [', and pages too large together for one read', 300],
+  ])('gives what rebuilding each alone gives, through upcasters, outdated snapshots and a row limit%s', (_, maxPageBytes) => {
+    const store = new ShardStore({ path: ':memory:', shard: 0, shardCount: 1, hashScheme: 'test', synchronous: 'full', maxPageBytes });
     const v1Cache = new StateCache(0);
     const v1 = new CommandProcessor(store, new AggregateLoader(store, v1Cache, profileV1, 0, () => undefined), v1Cache, profileV1, {
       shard: 0,
@@ -138,7 +142,7 @@ describe('rebuilding the states of many aggregates at once (AggregateLoader.stat
     const wanted = new Map(ids.map((id, i) => [id, 1 + (i % 5)]));
     const alone = new Map([...wanted].map(([id, version]) => [id, loader.stateAt(id, version)]));
     expect(alone.get('p-3')).toHaveProperty('email');
-    for (const limit of [1, 7, 10_000]) expect(loader.statesAt(wanted, limit)).toEqual(alone);
+    for (const limit of [1, 7, 10_000]) expect(statesAt(loader, store, wanted, limit)).toEqual(alone);
     store.close();
   });
 });

@@ -19,11 +19,8 @@ export interface CorruptSnapshot {
   readonly reason: string;
 }
 
-/** Events `afterVersion < version <= toVersion` of an aggregate, for {@link AggregateLoader.statesAt}. */
-type ReplayRequest = readonly [aggregateId: string, afterVersion: number, toVersion: number];
-
 /** A stored snapshot that may be used, with its text's length; or `stale`: skipped (older schema, unreadable), to be replaced. */
-type UsableSnapshot =
+export type UsableSnapshot =
   | { state: JsonObject; version: number; textLength: number; stale?: never }
   | { state?: never; version?: never; textLength?: never; stale: true };
 
@@ -49,6 +46,11 @@ export class AggregateLoader {
     this.#domain = domain;
     this.#shard = shard;
     this.#onCorruptSnapshot = onCorruptSnapshot;
+  }
+
+  /** The schema version stored patches are upcast to. */
+  get schemaVersion(): number {
+    return this.#domain.schemaVersion;
   }
 
   /** The committed state and version, or `undefined` when the aggregate has no events. */
@@ -149,59 +151,15 @@ export class AggregateLoader {
     return { state: replayed, version, migrated, patchLength };
   }
 
-  /**
-   * The states at the versions of `wanted` (aggregate ID → version), as
-   * {@link stateAt} gives them, read in two statements for all instead of
-   * two each: catch-up rebuilds a page's aggregates that fell out of its
-   * memory this way. Events are read `limit` at a time.
-   */
-  statesAt(wanted: ReadonlyMap<string, number>, limit = REPLAY_PAGE): Map<string, JsonObject | undefined> {
-    const snapshots = this.#store.snapshotsOf([...wanted.keys()]);
-    const states = new Map<string, JsonObject | undefined>();
-    let requests: ReplayRequest[] = [];
-    for (const [aggregateId, version] of wanted) {
-      const snapshot = this.#usableSnapshot(aggregateId, snapshots.get(aggregateId), version);
-      states.set(aggregateId, snapshot?.state);
-      if ((snapshot?.version ?? 0) < version) requests.push([aggregateId, snapshot?.version ?? 0, version]);
-    }
-    while (requests.length > 0) requests = this.#replayRound(requests, limit, states);
-    return states;
-  }
-
-  /**
-   * Applies up to `limit` of the requested events to `states` (private
-   * copies, changed in place) and returns the requests the limit cut off,
-   * from where they stopped.
-   */
-  #replayRound(requests: readonly ReplayRequest[], limit: number, states: Map<string, JsonObject | undefined>): ReplayRequest[] {
-    const columns = this.#store.replayMany(requests, limit);
-    const rows = JSON.parse(columns.requests) as number[];
-    const versions = JSON.parse(columns.versions) as number[];
-    const schemaVersions = JSON.parse(columns.schemaVersions) as number[];
-    const patches = JSON.parse(columns.patches) as PatchOperation[][];
-    const current = this.#domain.schemaVersion;
-    const names = schemaVersions.some((v) => v !== current) ? (JSON.parse(columns.names) as string[]) : undefined;
-    for (let i = 0; i < rows.length; i++) {
-      const [aggregateId] = requests[rows[i]!]!;
-      const version = versions[i]!;
-      const schemaVersion = schemaVersions[i]!;
-      const patch =
-        schemaVersion === current
-          ? patches[i]!
-          : this.#upcast(patches[i]!, { aggregate_id: aggregateId, version, name: names![i]!, schema_version: schemaVersion });
-      states.set(aggregateId, this.#apply(states.get(aggregateId), patch, false, aggregateId, version));
-    }
-    if (rows.length < limit) return [];
-    // Requests are read in order: the last one read may be cut short, the ones after it not read at all.
-    const last = rows[rows.length - 1]!;
-    const [aggregateId, , to] = requests[last]!;
-    const reached = versions[versions.length - 1]!;
-    return [...(reached < to ? [[aggregateId, reached, to] as ReplayRequest] : []), ...requests.slice(last + 1)];
-  }
-
   /** The state after `row`, as a new object sharing unchanged parts with `previous`, which is left untouched. */
   applyRow(previous: JsonObject | undefined, row: PatchRow): JsonObject {
     return this.#apply(previous, this.#patchOf(row), true, row.aggregate_id, row.version);
+  }
+
+  /** `state` (a private copy, changed in place; `undefined` for none) after the event `row` of parsed `patch`. */
+  replayParsed(state: JsonObject | undefined, patch: PatchOperation[], row: UpcastSource): JsonObject {
+    const upcast = row.schema_version === this.#domain.schemaVersion ? patch : this.#upcast(patch, row);
+    return this.#apply(state, upcast, false, row.aggregate_id, row.version);
   }
 
   /** As {@link applyRow}, for a patch the caller has already parsed. */
@@ -286,11 +244,11 @@ export class AggregateLoader {
     aggregateId: string,
     maxVersion: number,
   ): UsableSnapshot | undefined {
-    return this.#usableSnapshot(aggregateId, this.#store.snapshotOf(aggregateId), maxVersion);
+    return this.usableSnapshot(aggregateId, this.#store.snapshotOf(aggregateId), maxVersion);
   }
 
   /** As {@link #snapshotAtOrBefore}, for a snapshot row already read. */
-  #usableSnapshot(aggregateId: string, row: SnapshotRow | undefined, maxVersion: number): UsableSnapshot | undefined {
+  usableSnapshot(aggregateId: string, row: SnapshotRow | undefined, maxVersion: number): UsableSnapshot | undefined {
     if (row === undefined || row.version > maxVersion) return undefined;
     // A snapshot in an older shape must not be read as the new one: replay instead.
     if (row.schema_version !== this.#domain.schemaVersion) return { stale: true };

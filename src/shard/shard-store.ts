@@ -14,7 +14,7 @@ import { storeOpenError } from './store-open-error.js';
 import { STREAM_OF, prepareQueries, type StoreQueries } from './store-queries.js';
 import { StreamNumbers } from './stream-numbers.js';
 import { MAX_ROW_TEXT_BYTES } from '../size-limits.js';
-import { boundedPage } from './page-bytes.js';
+import { boundedPage, isTooBig } from './page-bytes.js';
 import type { EventRow, LogPageColumns, NewEvent, NewSnapshot, ReplayColumns, ReplayManyColumns, SnapshotRow, StoreOptions } from './store-rows.js';
 
 // Callers import the row types from here, with the store.
@@ -120,10 +120,17 @@ export class ShardStore {
   /**
    * As {@link replayAfter} for several aggregates in one statement, in
    * request then version order; `requests`: each row's index in `requests`.
-   * Rows past `limit` are left out.
+   * Rows past `limit` are left out; `undefined` when their patches are too
+   * large together for one page (read them with {@link replayAfter}).
    */
-  replayMany(requests: ReadonlyArray<readonly [aggregateId: string, afterVersion: number, toVersion: number]>, limit: number): ReplayManyColumns {
-    return this.#q.replayMany.get(JSON.stringify(requests), limit)!;
+  replayMany(requests: ReadonlyArray<readonly [aggregateId: string, afterVersion: number, toVersion: number]>, limit: number): ReplayManyColumns | undefined {
+    try {
+      const columns = this.#q.replayMany.get(JSON.stringify(requests), limit)!;
+      return columns.patches.length > this.#maxPageBytes ? undefined : columns;
+    } catch (thrown) {
+      if (isTooBig(thrown)) return undefined;
+      throw thrown;
+    }
   }
 
   /** The aggregate's latest stored version, 0 when it has none. */
