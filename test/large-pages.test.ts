@@ -48,14 +48,14 @@ describe('a replay page', () => {
     s.run([note('a', 1), note('a', 2), note('a', 3), note('a', 4), note('a', 5)]);
     s.run([{ kind: 'command', type: 'Fill', aggregateId: 'a', payload: { id: 'a', char: 'x', times: 3_000 } } as ShardOp]);
 
-    const first = s.store.replayAfter('a', 0, Number.MAX_SAFE_INTEGER, 50_000);
+    const first = s.store.replayAfter('a', 0, Number.MAX_SAFE_INTEGER);
     const versions = JSON.parse(first.versions) as number[];
     expect(versions[0]).toBe(1);
     expect(versions.length).toBeGreaterThan(1);
     expect(versions.length).toBeLessThan(5);
     expect(first.patches.length).toBeLessThanOrEqual(PAGE_BYTES);
     expect(first.cut).toBe(true);
-    const alone = s.store.replayAfter('a', 5, Number.MAX_SAFE_INTEGER, 50_000);
+    const alone = s.store.replayAfter('a', 5, Number.MAX_SAFE_INTEGER);
     expect(JSON.parse(alone.versions)).toEqual([6]);
     expect(alone.patches.length).toBeGreaterThan(3_000);
     expect(alone.cut).toBe(false);
@@ -64,7 +64,7 @@ describe('a replay page', () => {
   it('is not cut while its patches fit, so a page of small events is as long as the count allows', () => {
     const s = shard();
     s.run([note('a', 1), note('a', 2)]);
-    const page = s.store.replayAfter('a', 0, Number.MAX_SAFE_INTEGER, 50_000);
+    const page = s.store.replayAfter('a', 0, Number.MAX_SAFE_INTEGER);
     expect(JSON.parse(page.versions)).toEqual([1, 2]);
     expect(page.cut).toBe(false);
   });

@@ -10,6 +10,7 @@ import type { StoredEvent } from '../event.js';
 import { deepFreeze, type JsonObject } from '../json.js';
 import { applyInPlace, applyShared } from './patching.js';
 import type { EventRow, PatchRow, ShardStore, SnapshotRow } from './shard-store.js';
+import { REPLAY_PAGE } from './store-queries.js';
 import type { CachedAggregate, StateCache } from './state-cache.js';
 import { upcastPatch, type UpcastSource } from './upcasting.js';
 
@@ -24,8 +25,8 @@ export type UsableSnapshot =
   | { state: JsonObject; version: number; textLength: number; stale?: never }
   | { state?: never; version?: never; textLength?: never; stale: true };
 
-/** Events read per query when replaying: a page's patches are one SQLite value (see ShardStore.replayAfter), also bounded in bytes. */
-export const REPLAY_PAGE = 50_000;
+// A page's patches are one SQLite value (see ShardStore.replayAfter), bounded in count and in bytes.
+export { REPLAY_PAGE } from './store-queries.js';
 
 export class AggregateLoader {
   readonly #store: ShardStore;
@@ -126,7 +127,7 @@ export class AggregateLoader {
     let migrated = false;
     let patchLength = 0;
     for (;;) {
-      const columns = this.#store.replayAfter(aggregateId, version, to, REPLAY_PAGE);
+      const columns = this.#store.replayAfter(aggregateId, version, to);
       const versions = JSON.parse(columns.versions) as number[];
       if (versions.length === 0) break;
       const schemaVersions = JSON.parse(columns.schemaVersions) as number[];

@@ -11,7 +11,7 @@ import { ConfigError, StorageError, describeThrown } from '../errors.js';
 import type { ScalarColumnsJson } from '../event-wire.js';
 import { assertNotTruncated, checkAfterRecovery, hasWalFrames, prepareSchema } from './store-schema.js';
 import { storeOpenError } from './store-open-error.js';
-import { STREAM_OF, prepareQueries, type StoreQueries } from './store-queries.js';
+import { REPLAY_PAGE, STREAM_OF, prepareQueries, type StoreQueries } from './store-queries.js';
 import { StreamNumbers } from './stream-numbers.js';
 import { MAX_ROW_TEXT_BYTES } from '../size-limits.js';
 import { boundedPage, isTooBig } from './page-bytes.js';
@@ -101,17 +101,17 @@ export class ShardStore {
 
   /**
    * As {@link eventsAfter}, with only what replaying the events needs, in one
-   * row, for up to `limit` events: a long history is read in pages, so no
+   * row, for up to `REPLAY_PAGE` events (store-queries.ts): a long history is read in pages, so no
    * single value grows towards SQLite's length limit. A page whose patches
    * together pass the store's page bound (SQLite's limit unless lowered) is
    * read again, cut after the last event that keeps it within: `cut` then
-   * says that more events may follow a page shorter than `limit`.
+   * says that more events may follow a page shorter than `REPLAY_PAGE`.
    */
-  replayAfter(aggregateId: string, afterVersion: number, toVersion: number, limit: number): ReplayColumns & { readonly cut: boolean } {
+  replayAfter(aggregateId: string, afterVersion: number, toVersion: number): ReplayColumns & { readonly cut: boolean } {
     const { page, cut } = boundedPage(
-      (last) => this.#q.replayAfter.get(aggregateId, afterVersion, Math.min(toVersion, last), limit)!,
+      (last) => this.#q.replayAfter.get(aggregateId, afterVersion, Math.min(toVersion, last))!,
       (columns) => columns.patches.length > this.#maxPageBytes,
-      () => this.#q.replaySizes.iterate(aggregateId, afterVersion, toVersion, limit),
+      () => this.#q.replaySizes.iterate(aggregateId, afterVersion, toVersion, REPLAY_PAGE),
       this.#maxPageBytes,
     );
     return { ...page, cut };

@@ -11,12 +11,19 @@ export const LOG_COLUMNS = ['event_id', 'aggregate_id', 'name', 'version', 'sche
 /** An event row's columns, without the stream number that only the file's own keys use. */
 const EVENT_COLUMNS = 'position, event_id, aggregate_id, version, name, schema_version, occurred_at, patch, command_id, command_hash, metadata';
 
+/**
+ * Events read per statement when replaying an aggregate. Written into the
+ * statement rather than bound: with `LIMIT ?` the same replay of a
+ * 20-event aggregate took 30 µs against 12, run after run.
+ */
+export const REPLAY_PAGE = 50_000;
+
 /** The aggregate's stream number, NULL for an aggregate without events (so `stream = NULL` matches nothing). */
 export const STREAM_OF = '(SELECT stream FROM streams WHERE aggregate_id = ?)';
 
 export interface StoreQueries {
   readonly eventsAfter: Statement<[string, number, number], EventRow>;
-  readonly replayAfter: Statement<[string, number, number, number], ReplayColumns>;
+  readonly replayAfter: Statement<[string, number, number], ReplayColumns>;
   readonly replaySizes: Statement<[string, number, number, number], [number, number]>;
   readonly replayMany: Statement<[string, number], ReplayManyColumns>;
   readonly latestVersion: Statement<[string], { version: number | null }>;
@@ -43,7 +50,7 @@ export function prepareQueries(db: Db): StoreQueries {
       `SELECT json_group_array(version) AS versions, json_group_array(schema_version) AS schemaVersions,
               json_group_array(name) AS names, '[' || coalesce(group_concat(patch, ','), '') || ']' AS patches
        FROM (SELECT version, schema_version, name, patch FROM events
-             WHERE stream = ${STREAM_OF} AND version > ? AND version <= ? ORDER BY version LIMIT ?)`,
+             WHERE stream = ${STREAM_OF} AND version > ? AND version <= ? ORDER BY version LIMIT ${REPLAY_PAGE})`,
     ),
     replaySizes: db.prepare<[string, number, number, number], [number, number]>(`SELECT version, octet_length(patch) ${sizes}`).raw(true),
     // As replayAfter for several aggregates, each request a JSON array [aggregateId, afterVersion, toVersion].
