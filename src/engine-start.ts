@@ -99,9 +99,10 @@ function reportFromShard(resolved: ResolvedOptions, shard: number, report: Shard
     resolved.onSnapshotCorrupt({ shard, aggregateId, version, reason });
     return;
   }
-  const { aggregateIds, reason } = report;
+  const { aggregateIds, reason, retried } = report;
+  const next = retried ? "the aggregate's next read or command tries again" : 'it is not tried again, and the aggregate hydrates by replay';
   resolved.logger.warn(
     { shard, aggregateIds, reason },
-    `shard ${shard} could not write the snapshot sealing ${aggregateIds.join(', ')} (${reason}); the operations of its batch went on without it, and the aggregate's next read or command tries again`,
+    `shard ${shard} could not write the snapshot sealing ${aggregateIds.join(', ')} (${reason}); the operations of its batch went on without it, and ${next}`,
   );
 }

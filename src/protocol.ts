@@ -247,6 +247,8 @@ export interface SealFailedMessage {
   readonly kind: 'seal-failed';
   readonly aggregateIds: readonly string[];
   readonly reason: string;
+  /** False when the snapshot can never fit a row: the aggregates stay unsealed, hydrated by replay. */
+  readonly retried: boolean;
 }
 
 /** What a worker reports on its event port besides events. */

@@ -16,6 +16,9 @@ import { LogReader } from './log-reader.js';
 import type { ShardStore } from './shard-store.js';
 import type { CachedAggregate, StateCache } from './state-cache.js';
 import { newEventId } from './event-ids.js';
+import { oversizedSnapshotBytes } from './row-size.js';
+import type { NewSnapshot } from './store-rows.js';
+import { MAX_ROW_TEXT_BYTES } from '../size-limits.js';
 
 /** Called with the events of each commit, in commit order, before the batch's outcomes return. */
 export type PublishEvents = (events: StoredEvent[]) => void;
@@ -33,6 +36,8 @@ export type ProcessorSettings = RunnerSettings;
 export interface SealFailure {
   readonly aggregateIds: readonly string[];
   readonly reason: string;
+  /** Whether the aggregates' next read or command tries again: not when the snapshot can never fit a row. */
+  readonly retried: boolean;
 }
 
 function* commandTargets(ops: readonly ShardOp[]): Generator<string> {
@@ -48,6 +53,7 @@ export class CommandProcessor {
   readonly #log: LogReader;
   readonly #commands: CommandRunner;
   readonly #maxMessageLength: number;
+  readonly #maxRowTextBytes: number;
   readonly #onSealFailed: (failure: SealFailure) => void;
   readonly counters: ProcessorCounters = { committed: 0, rejected: 0, failed: 0, batches: 0 };
 
@@ -68,6 +74,7 @@ export class CommandProcessor {
     this.#log = new LogReader(store, loader, settings.shard, domain.schemaVersion);
     this.#commands = new CommandRunner(store, loader, domain, settings, this.counters);
     this.#maxMessageLength = settings.maxMessageLength ?? MAX_MESSAGE_LENGTH;
+    this.#maxRowTextBytes = settings.maxRowTextBytes ?? MAX_ROW_TEXT_BYTES;
   }
 
   run(ops: readonly ShardOp[], publish: PublishEvents): OpOutcome[] {
@@ -163,12 +170,13 @@ export class CommandProcessor {
   /** Writes the batch's pending events, snapshots and seals in one transaction, then publishes. */
   #commit(batch: BatchState, outcomes: OpOutcome[], publish: PublishEvents): void {
     const { pending, working, seals } = batch;
+    const sealSnapshots = seals.size === 0 ? [] : this.#sealSnapshots(batch);
     if (pending.length === 0 && seals.size === 0) {
       batch.readsSinceCommit = [];
       return;
     }
     try {
-      const { positions, sealed } = this.#append(batch);
+      const { positions, sealed } = this.#append(batch, sealSnapshots);
       const events: StoredEvent[] = [];
       for (let i = 0; i < pending.length; i++) {
         const { opIndex, event } = pending[i]!;
@@ -210,20 +218,49 @@ export class CommandProcessor {
    * reported and the events go again without it, so the reads and commands
    * it rode along with fail only if their own writes do.
    */
-  #append(batch: BatchState): { positions: number[]; sealed: boolean } {
+  #append(batch: BatchState, sealSnapshots: readonly NewSnapshot[]): { positions: number[]; sealed: boolean } {
     const events = batch.pending.map((p) => p.row);
     if (batch.seals.size === 0) return { positions: this.#store.append(events, batch.snapshots), sealed: true };
     try {
-      const snapshots = [...batch.snapshots];
-      for (const [aggregateId, sealed] of batch.seals) {
-        const latest = batch.working.get(aggregateId) ?? sealed;
-        snapshots.push({ aggregateId, version: latest.version, schemaVersion: this.#domain.schemaVersion, state: JSON.stringify(latest.state) });
-      }
-      return { positions: this.#store.append(events, snapshots), sealed: true };
+      return { positions: this.#store.append(events, [...batch.snapshots, ...sealSnapshots]), sealed: true };
     } catch (thrown) {
-      this.#onSealFailed({ aggregateIds: [...batch.seals.keys()], reason: describeThrown(thrown).message });
+      this.#onSealFailed({ aggregateIds: [...batch.seals.keys()], reason: describeThrown(thrown).message, retried: true });
       return { positions: events.length === 0 ? [] : this.#store.append(events, batch.snapshots), sealed: false };
     }
+  }
+
+  /**
+   * The snapshots sealing the batch's aggregates, of their latest state. A
+   * seal whose row is over the row limit would fail every time: it is
+   * reported once and given up (taken out of `seals`, its aggregate no
+   * longer marked), and the aggregate hydrates by replay, as before.
+   */
+  #sealSnapshots(batch: BatchState): NewSnapshot[] {
+    const snapshots: NewSnapshot[] = [];
+    const givenUp: string[] = [];
+    const described: string[] = [];
+    for (const [aggregateId, sealed] of batch.seals) {
+      const latest = batch.working.get(aggregateId) ?? sealed;
+      const snapshot = { aggregateId, version: latest.version, schemaVersion: this.#domain.schemaVersion, state: JSON.stringify(latest.state) };
+      const bytes = oversizedSnapshotBytes(snapshot, this.#maxRowTextBytes);
+      if (bytes === undefined) {
+        snapshots.push(snapshot);
+        continue;
+      }
+      givenUp.push(aggregateId);
+      described.push(`${aggregateId} at v${latest.version} (${bytes} bytes)`);
+      batch.seals.delete(aggregateId);
+      // A working entry is cached unmarked once its events commit; a read-only one is committed state already.
+      if (!batch.working.has(aggregateId)) this.#cache.set(aggregateId, { state: sealed.state, version: sealed.version, textLength: snapshot.state.length });
+    }
+    if (givenUp.length > 0) {
+      this.#onSealFailed({
+        aggregateIds: givenUp,
+        reason: `the snapshot of ${described.join(', ')} would be a row over the ${this.#maxRowTextBytes} bytes of text one stored row may hold`,
+        retried: false,
+      });
+    }
+    return snapshots;
   }
 
   /** The event delivered before erasure: the aggregate's last state, never stored. */

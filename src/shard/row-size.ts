@@ -29,12 +29,19 @@ export function oversizedEvent(type: string, row: NewEvent, maxBytes: number): C
   );
 }
 
-/** The refusal when the snapshot's row would hold more than `maxBytes` of text. */
-export function oversizedSnapshot(type: string, snapshot: NewSnapshot, maxBytes: number): CommandFailedError | undefined {
+/** The bytes of text of the snapshot's row when they are more than `maxBytes`; `undefined` when it fits. */
+export function oversizedSnapshotBytes(snapshot: NewSnapshot, maxBytes: number): number | undefined {
   const { aggregateId, state } = snapshot;
   if ((aggregateId.length + state.length) * 3 <= maxBytes) return undefined;
   const bytes = utf8Bytes([aggregateId, state]);
-  if (bytes <= maxBytes) return undefined;
+  return bytes <= maxBytes ? undefined : bytes;
+}
+
+/** The refusal when the snapshot's row would hold more than `maxBytes` of text. */
+export function oversizedSnapshot(type: string, snapshot: NewSnapshot, maxBytes: number): CommandFailedError | undefined {
+  const { aggregateId } = snapshot;
+  const bytes = oversizedSnapshotBytes(snapshot, maxBytes);
+  if (bytes === undefined) return undefined;
   return new CommandFailedError(
     `${type} on ${aggregateId}: the snapshot of its state at v${snapshot.version} would be a row of ${bytes} bytes of text, ` +
       `over the ${maxBytes} one stored row may hold; nothing was written`,
