@@ -2,7 +2,8 @@
  * One command inside a batch: idempotency (a known `commandId` returns its
  * original event), then validate and emit, then the event, its patch and any
  * snapshot added to the batch's uncommitted work once their rows are known
- * to fit SQLite's length limit (row-size.ts). Nothing is written here;
+ * to fit SQLite's length limit (row-size.ts): a snapshot that does not is
+ * left out, since it only spares replays. Nothing is written here;
  * the command processor commits the batch.
  */
 import type { CommandDefinition, Domain } from '../domain.js';
@@ -14,7 +15,7 @@ import { commandDigest } from './command-digest.js';
 import { decide } from './decide.js';
 import { MAX_MESSAGE_LENGTH, eventLength } from './event-length.js';
 import { patchText } from './patching.js';
-import { oversizedEvent, oversizedSnapshot, tooLongForString } from './row-size.js';
+import { oversizedEvent, oversizedSnapshotBytes, tooLongForString } from './row-size.js';
 import type { NewEvent, NewSnapshot, ShardStore } from './shard-store.js';
 import { MAX_ROW_TEXT_BYTES } from '../size-limits.js';
 import type { CachedAggregate } from './state-cache.js';
@@ -165,11 +166,12 @@ export class CommandRunner {
       metadata: op.metadata === undefined ? null : JSON.stringify(op.metadata),
     };
     // Refused here, the command fails alone; at commit, SQLite would fail the whole batch.
-    const oversized =
-      oversizedEvent(op.type, row, this.#maxRowTextBytes) ?? (snapshot === undefined ? undefined : oversizedSnapshot(op.type, snapshot, this.#maxRowTextBytes));
+    const oversized = oversizedEvent(op.type, row, this.#maxRowTextBytes);
     if (oversized !== undefined) return failed(oversized);
     // A state is no longer than its previous state and its patch together, and exactly its snapshot's length.
     const stateLength = snapshot?.state.length ?? (current === undefined ? patch.length : current.textLength === undefined ? undefined : current.textLength + patch.length);
+    // Too large for a row, the snapshot is left out and the event goes alone: the aggregate hydrates by replay.
+    if (snapshot !== undefined && oversizedSnapshotBytes(snapshot, this.#maxRowTextBytes) !== undefined) snapshot = undefined;
     const length = eventLength(
       op.type,
       row,

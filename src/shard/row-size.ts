@@ -1,5 +1,6 @@
 /**
- * Refusals of one command whose rows SQLite could not store. A row past
+ * Refusals of one command whose rows SQLite could not store, and the check
+ * that leaves out a snapshot too large for its row. A row past
  * SQLite's length limit (see size-limits.ts) fails the whole transaction
  * with SQLITE_TOOBIG, so every command of the batch would fail at commit;
  * checked before the event joins the batch, only that command is refused.
@@ -35,18 +36,6 @@ export function oversizedSnapshotBytes(snapshot: NewSnapshot, maxBytes: number):
   if ((aggregateId.length + state.length) * 3 <= maxBytes) return undefined;
   const bytes = utf8Bytes([aggregateId, state]);
   return bytes <= maxBytes ? undefined : bytes;
-}
-
-/** The refusal when the snapshot's row would hold more than `maxBytes` of text. */
-export function oversizedSnapshot(type: string, snapshot: NewSnapshot, maxBytes: number): CommandFailedError | undefined {
-  const { aggregateId } = snapshot;
-  const bytes = oversizedSnapshotBytes(snapshot, maxBytes);
-  if (bytes === undefined) return undefined;
-  return new CommandFailedError(
-    `${type} on ${aggregateId}: the snapshot of its state at v${snapshot.version} would be a row of ${bytes} bytes of text, ` +
-      `over the ${maxBytes} one stored row may hold; nothing was written`,
-    { type, aggregateId, version: snapshot.version, rowBytes: bytes, maxRowTextBytes: maxBytes },
-  );
 }
 
 /**
