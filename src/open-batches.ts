@@ -32,9 +32,11 @@ interface OpenBatch {
   /** Committed commands whose event has not arrived on the port yet. */
   readonly awaiting: Map<number, QueuedOp>;
   /**
-   * Idempotent repeats answered with the event of an earlier command of this
-   * batch that is still awaited: held until that event arrives, so that it
-   * is published before they resolve (`sendAndWait` looks for it on the bus).
+   * Idempotent repeats, of this batch or a later one, answered with the
+   * event of a command of this batch that is still awaited: held until that
+   * event arrives, so that it is published before they resolve
+   * (`sendAndWait` looks for it on the bus). A later batch's reply may come
+   * before this batch's events, which travel on the other channel.
    */
   repeats: Map<number, Array<readonly [QueuedOp, OpResult]>> | undefined;
   replied: boolean;
@@ -77,7 +79,10 @@ export class OpenBatches {
 
   /** Forgets a batch whose operations were settled some other way (a crash, a forget). */
   close(batchId: number): void {
+    const batch = this.#batches.get(batchId);
     this.#batches.delete(batchId);
+    // Its events will not come: repeats held for them, perhaps of later batches, wait no longer.
+    if (batch?.repeats !== undefined) for (const position of [...batch.repeats.keys()]) this.#settleRepeats(batch, position);
     this.#onClosed(this.#batches.size);
   }
 
@@ -121,7 +126,8 @@ export class OpenBatches {
       const outcome = otherOutcome(outcomes, nextOther++, i);
       if (outcome.kind === 'value') {
         const repeated = repeatedEvent(item, outcome.value);
-        if (repeated !== undefined && batch.awaiting.has(repeated.position)) this.#holdRepeat(batch, repeated.position, item, outcome.value);
+        const holder = repeated === undefined ? undefined : this.#awaitedIn(repeated.position);
+        if (holder !== undefined) this.#holdRepeat(holder, repeated!.position, item, outcome.value);
         else this.#settle(item, undefined, outcome.value);
       } else {
         if (item.op.kind === 'command') this.#metrics.rejected++;
@@ -134,9 +140,19 @@ export class OpenBatches {
 
   /** Fails every operation of every open batch, for close and destroy. */
   failAll(error: AsynxError): void {
-    for (const batch of this.#batches.values()) for (const item of batch.items) this.#settle(item, error);
+    for (const batch of this.#batches.values()) {
+      for (const item of batch.items) this.#settle(item, error);
+      // Held here, repeats of batches already closed are not among its items.
+      for (const held of batch.repeats?.values() ?? []) for (const [item] of held) this.#settle(item, error);
+    }
     this.#batches.clear();
     this.#onClosed(0);
+  }
+
+  /** The open batch still awaiting the event at `position`, if any. */
+  #awaitedIn(position: number): OpenBatch | undefined {
+    for (const batch of this.#batches.values()) if (batch.awaiting.has(position)) return batch;
+    return undefined;
   }
 
   #holdRepeat(batch: OpenBatch, position: number, item: QueuedOp, value: OpResult): void {
