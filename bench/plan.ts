@@ -46,9 +46,17 @@ interface Sizes {
   readonly hydrationRepeats: number;
   readonly fanout: number;
   readonly catchUp: number;
+  /**
+   * Events of the catch-up over more counters than a catch-up stream's memory
+   * holds (WIDE_CATCH_UP_AGGREGATES), where lost states are rebuilt; 0 skips it.
+   */
+  readonly catchUpWide: number;
   /** Emmett handles a command in about a millisecond: fewer orders give the same figure. */
   readonly emmettOrders: number;
 }
+
+/** Counters of the wide catch-up: more than a stream's memory holds (about 64,000 counters in 16 MiB). */
+const WIDE_CATCH_UP_AGGREGATES = 100_000;
 
 const FULL: Sizes = {
   orders: 10_000,
@@ -65,6 +73,7 @@ const FULL: Sizes = {
   hydrationRepeats: 10,
   fanout: 20_000,
   catchUp: 1_000_000,
+  catchUpWide: 300_000,
   emmettOrders: 2_000,
 };
 
@@ -83,6 +92,8 @@ const QUICK: Sizes = {
   hydrationRepeats: 3,
   fanout: 5_000,
   catchUp: 100_000,
+  // Fewer events than counters would leave nothing to rebuild.
+  catchUpWide: 0,
   emmettOrders: 300,
 };
 
@@ -139,7 +150,10 @@ export function planRun(options: RunOptions): Invocation[] {
       invocation('fanout', 'batched-single-thread', { count: sizes.fanout }),
       ...shards.map((s) => invocation('fanout', 'engine', { shards: s, count: sizes.fanout })),
     ],
-    'catch-up': () => shards.map((s) => invocation('catch-up', 'engine', { shards: s, count: sizes.catchUp })),
+    'catch-up': () => [
+      ...shards.map((s) => invocation('catch-up', 'engine', { shards: s, count: sizes.catchUp })),
+      ...(sizes.catchUpWide > 0 ? [invocation('catch-up', 'engine', { shards: shards[0]!, count: sizes.catchUpWide, aggregates: WIDE_CATCH_UP_AGGREGATES })] : []),
+    ],
   };
   return selectScenarios(options.filters).flatMap((scenario) => byScenario[scenario]());
 }

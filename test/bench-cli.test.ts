@@ -158,6 +158,24 @@ describe('the order workload named by UUIDs (--workload uuid)', () => {
   });
 });
 
+describe('the catch-up plan', () => {
+  it('adds, in a full run only, a catch-up over more counters than a catch-up stream remembers, at the first shard count', () => {
+    const labels = (quick: boolean) => planRun({ filters: ['catch-up'], shards: [1, 2], quick, peers: false }).map((run) => run.label);
+    expect(labels(false)).toEqual([
+      'catch-up engine shards=1 count=1000000',
+      'catch-up engine shards=2 count=1000000',
+      'catch-up engine shards=1 count=300000 aggregates=100000',
+    ]);
+    expect(labels(true)).toEqual(['catch-up engine shards=1 count=100000', 'catch-up engine shards=2 count=100000']);
+  });
+
+  it('names the workload after the counters when they are not the default 10,000, so its rows are a case of their own', async () => {
+    const run = await runScript('scenarios/catch-up.js', '--count', '2000', '--aggregates', '500');
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ scenario: 'catch-up', workload: 'durable-rebuild-500-aggregates', operations: 2000 });
+  });
+});
+
 describe('the WAL pages probe (dist/bench/wal-pages.js)', () => {
   it('prints the mean pages one commit writes for the batch shape asked for', async () => {
     const result = await runScript('wal-pages.js', '--batch', '10', '--aggregates', '50', '--ids', 'uuid', '--events', '300', '--commits', '5');
