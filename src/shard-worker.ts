@@ -140,9 +140,15 @@ export class ShardWorker {
         }
       }
       const watchdog = this.#watchdog;
+      let answered = false;
+      // Fired late by a main thread that was busy, the timer runs before the reply waiting on the port:
+      // the stop waits one turn (setImmediate runs after the port's messages) for a batch that did finish.
       const timer = setTimeout(() => {
-        this.#watchdog = new AbortController();
-        watchdog.abort();
+        setImmediate(() => {
+          if (answered) return;
+          this.#watchdog = new AbortController();
+          watchdog.abort();
+        });
       }, this.#batchTimeoutMs);
       this.#port?.ref();
       let reply: ShardReply;
@@ -162,6 +168,7 @@ export class ShardWorker {
         this.#hooks.crashed(crash, ops.length);
         throw crash;
       } finally {
+        answered = true;
         clearTimeout(timer);
       }
       if (reply.kind === 'batch-done') return reply;

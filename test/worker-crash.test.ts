@@ -41,6 +41,26 @@ describe('a shard worker that crashes is restarted, and nothing acknowledged is 
   }, 60_000);
 });
 
+describe('the batch watchdog', () => {
+  it('does not stop a worker whose batch finished while the main thread was too busy to take the reply', async () => {
+    const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1, batchTimeoutMs: 50 });
+    try {
+      await engine.send('Increment', { id: 'warm', by: 1 });
+      const sent = engine.send('Increment', { id: 'k', by: 1 });
+      // Let the batch go to the worker, then hold the main thread well past batchTimeoutMs while the worker answers.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      const until = Date.now() + 400;
+      while (Date.now() < until) {
+        // the main thread is busy with something else
+      }
+      await expect(sent).resolves.toMatchObject({ aggregateId: 'k', version: 1 });
+      expect(engine.stats().shards[0]!.crashes).toBe(0);
+    } finally {
+      await engine.close();
+    }
+  });
+});
+
 /** Makes the stalling domain misbehave `how` on its next import in a worker, once `marker` exists; returns the marker's path. */
 function stallOnImport(dir: string, how: Stall): string {
   const marker = join(dir, 'stall');
