@@ -162,11 +162,23 @@ describe('a shard file that cannot be opened', () => {
     store.close();
   });
 
-  it('for any other failure of SQLite there is still not a usable store', () => {
+  it('for a damaged file, or one that is not a database, there is not a usable store', () => {
     const path = killedStoreCopy();
     const damaged = new Database.SqliteError('database disk image is malformed', 'SQLITE_CORRUPT');
     expect(() => withFailingCheckpoint(damaged, () => new ShardStore({ path, ...identity }))).toThrow(
       `shard file ${path} is not a usable asynx store: database disk image is malformed`,
+    );
+  });
+
+  it.each([
+    ['an I/O error', 'disk I/O error', 'SQLITE_IOERR_WRITE'],
+    ['a read-only file', 'attempt to write a readonly database', 'SQLITE_READONLY'],
+    ['a file locked by another program', 'database is locked', 'SQLITE_BUSY'],
+  ])('for %s, names the failure and its code without calling the file unusable', (_, message, code) => {
+    const path = killedStoreCopy();
+    const failure = new Database.SqliteError(message, code);
+    expect(() => withFailingCheckpoint(failure, () => new ShardStore({ path, ...identity }))).toThrow(
+      `cannot open shard file ${path}: ${message} (${code}); the file itself is not known to be damaged`,
     );
   });
 });
