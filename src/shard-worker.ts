@@ -157,6 +157,8 @@ export class ShardWorker {
         reply = await this.#pool.run({ kind: 'batch', batchId, requests }, { signal: watchdog.signal });
       } catch (thrown) {
         this.#needsInit = true;
+        // Stopped by destroy(): no crash, and nothing to restart.
+        if (this.#destroyed) throw new ShuttingDownError(`shard ${this.#index} was destroyed while this operation ran`, { executed: 'unknown' });
         const cause = watchdog.signal.aborted
           ? `the batch ran longer than batchTimeoutMs (${this.#batchTimeoutMs} ms), so its worker was stopped`
           : describeThrown(thrown).message;

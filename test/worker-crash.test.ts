@@ -90,6 +90,19 @@ describe('crashes are counted and logged where the worker died', () => {
     }
   });
 
+  it('destroy() during a running batch is no crash: not counted, not logged, and the batch rejects ShuttingDownError', async () => {
+    const { lines, logger } = recordingLogger();
+    const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1, logger, batchTimeoutMs: 60_000 });
+    await engine.send('Increment', { id: 'k', by: 1 });
+    const stuck = engine.send('Misbehave', { id: 'stuck', how: 'loop-forever' });
+    const refused = expect(stuck).rejects.toBeInstanceOf(ShuttingDownError);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await engine.destroy();
+    await refused;
+    expect(engine.stats().shards[0]!.crashes).toBe(0);
+    expect(lines.filter((l) => l.level !== 'info').map((l) => l.message)).toEqual([]);
+  });
+
   it('a worker that dies while erasing a forgotten aggregate counts as a crash and is logged like one in a batch', async () => {
     const { lines, logger } = recordingLogger();
     const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1, logger });
