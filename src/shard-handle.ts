@@ -278,7 +278,8 @@ export class ShardHandle {
     if (item.settled) return;
     item.settled = true;
     if (item.onAbort !== undefined) item.signal?.removeEventListener('abort', item.onAbort);
-    if (item.op.kind === 'command') this.metrics.recordLatency(performance.now() - item.enqueuedAt);
+    // Only what reached the shard: a command aborted or refused while queued never ran.
+    if (item.dispatched && item.op.kind === 'command') this.metrics.recordLatency(performance.now() - item.enqueuedAt);
     if (error === undefined) item.resolve(value);
     else item.reject(error);
   }

@@ -74,6 +74,23 @@ describe('cancellation', () => {
     }
   });
 
+  it('leaves commands aborted while queued out of the latency figures of stats(): they never reached the shard', async () => {
+    const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1 });
+    try {
+      const busy = engine.send('Spin', { id: 'busy', ms: 300 });
+      await new Promise((resolve) => setTimeout(resolve, 50)); // the spin is now running in the worker
+      const controllers = Array.from({ length: 50 }, () => new AbortController());
+      const aborted = controllers.map((c, i) => engine.send('Increment', { id: `q${i}`, by: 1 }, { signal: c.signal }).catch((e: unknown) => e));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      for (const c of controllers) c.abort();
+      expect(await Promise.all(aborted)).toEqual(controllers.map(() => expect.objectContaining({ executed: false })));
+      await busy;
+      expect(engine.stats().shards[0]!.latency.samples).toBe(1);
+    } finally {
+      await engine.close();
+    }
+  });
+
   it('removes a command aborted while queued: never executed, AbortError with executed false', async () => {
     const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1 });
     try {
