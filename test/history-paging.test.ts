@@ -3,6 +3,8 @@
  * operation of its shard, so the aggregate may change between two pages.
  */
 import { NotFoundError, type StoredEvent } from '../dist/src/index.js';
+import { decodeEvents, encodeEvents } from '../dist/src/event-wire.js';
+import { encodeHistoryPage } from '../dist/src/shard/shard-runtime.js';
 import type { Counter } from '../dist/test/fixtures/counter-domain.js';
 import { collect } from './support/collect.js';
 import { useCounterEngine } from './support/counter-engine.js';
@@ -90,5 +92,44 @@ describe('history across a shard restart', () => {
     await expect(engine().send('Misbehave', { id: 'older', how: 'exit-worker' })).rejects.toMatchObject({ code: 'SHARD_CRASHED' });
     await increments('newest', 600, 3);
     await expect(iterator.next()).rejects.toMatchObject({ code: 'NOT_FOUND', details: { aggregateId: 'newest', version: 500 } });
+  });
+});
+
+describe('a history page too long for one string', () => {
+  const event = (version: number): StoredEvent => ({
+    id: `e${version}`,
+    aggregateId: 'a',
+    name: 'Incremented',
+    version,
+    schemaVersion: 1,
+    occurredAt: 't',
+    state: { version },
+    previousState: undefined,
+    position: version,
+    shard: 0,
+  });
+  const page = { events: Array.from({ length: 10 }, (_, i) => event(i + 1)), latestVersion: 10, firstPosition: 1 };
+  /** Throws as V8 does past its longest string, for more than `fits` events at once. */
+  const encoderFitting = (fits: number) => (events: readonly StoredEvent[]) => {
+    if (events.length > fits) throw new RangeError('Invalid string length');
+    return encodeEvents(events);
+  };
+
+  it('goes with its first events only, as many halvings as it takes; the reader asks for the rest next', () => {
+    const encoded = encodeHistoryPage(page, encoderFitting(3));
+    expect(decodeEvents(encoded.events).map((e) => e.version)).toEqual([1, 2, 3]);
+    expect(encoded).toMatchObject({ latestVersion: 10, firstPosition: 1 });
+  });
+
+  it('goes whole when it fits', () => {
+    expect(decodeEvents(encodeHistoryPage(page, encoderFitting(10)).events)).toHaveLength(10);
+  });
+
+  it('still fails when even one event cannot be written, and for any other error', () => {
+    expect(() => encodeHistoryPage(page, encoderFitting(0))).toThrow(RangeError);
+    const broken = () => {
+      throw new TypeError('not this');
+    };
+    expect(() => encodeHistoryPage(page, broken)).toThrow(TypeError);
   });
 });

@@ -7,20 +7,38 @@ import { shardFilePath } from '../data-dir.js';
 import { importDomain } from '../domain-check.js';
 import { ConfigError } from '../errors.js';
 import { encodeEvents } from '../event-wire.js';
-import type { CacheCounters, EncodedPage, HistoryPage, OpOutcome, PortMessage, ShardConfig, ShardOp } from '../protocol.js';
+import type { StoredEvent } from '../event.js';
+import type { CacheCounters, EncodedEvents, EncodedPage, HistoryPage, OpOutcome, PortMessage, ShardConfig, ShardOp } from '../protocol.js';
 import { AggregateLoader } from './aggregate-loader.js';
 import { CommandProcessor } from './command-processor.js';
 import { ShardStore } from './shard-store.js';
 import { StateCache } from './state-cache.js';
+
+/**
+ * A history page in its wire form. A page of large states can be longer
+ * than V8's longest string: then it goes with its first half, again and
+ * again, and the reader asks for the rest next (history-reader.ts goes on
+ * from the last event it got). One event always fits: its command was
+ * refused otherwise (see event-length.ts).
+ */
+export function encodeHistoryPage(page: HistoryPage, encode: (events: readonly StoredEvent[]) => EncodedEvents = encodeEvents): EncodedPage {
+  let events = page.events;
+  for (;;) {
+    try {
+      return { events: encode(events), latestVersion: page.latestVersion, firstPosition: page.firstPosition };
+    } catch (thrown) {
+      if (!(thrown instanceof RangeError) || events.length <= 1) throw thrown;
+      events = events.slice(0, Math.ceil(events.length / 2));
+    }
+  }
+}
 
 /** Replaces the events of `history` pages by their wire form (log pages are read in it; see event-wire.ts). */
 function encodePages(ops: readonly ShardOp[], outcomes: OpOutcome[]): void {
   for (let i = 0; i < ops.length; i++) {
     const outcome = outcomes[i];
     if (ops[i]!.kind !== 'history' || outcome?.kind !== 'value') continue;
-    const { events, latestVersion, firstPosition } = outcome.value as HistoryPage;
-    const page: EncodedPage = { events: encodeEvents(events), latestVersion, firstPosition };
-    outcomes[i] = { kind: 'value', value: page };
+    outcomes[i] = { kind: 'value', value: encodeHistoryPage(outcome.value as HistoryPage) };
   }
 }
 
