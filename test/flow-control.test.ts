@@ -1,5 +1,6 @@
 import { AbortError, QueueFullError, ShuttingDownError, open } from '../dist/src/index.js';
 import { counterDomain } from '../dist/test/fixtures/counter-domain.js';
+import { occupyShard } from './support/busy-shard.js';
 import { useTempDirs } from './support/temp-dir.js';
 
 const tempDir = useTempDirs();
@@ -8,8 +9,7 @@ describe('backpressure', () => {
   it('rejects with QueueFullError at once when the shard queue is full', async () => {
     const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1, queueDepth: 3 });
     try {
-      const busy = engine.send('Spin', { id: 'busy', ms: 200 });
-      await new Promise((resolve) => setTimeout(resolve, 50)); // the spin is now running in the worker
+      const { busy } = await occupyShard(engine, 200);
       const queued = [1, 2, 3].map(() => engine.send('Increment', { id: 'q', by: 1 }));
       const refused = engine.send('Increment', { id: 'q', by: 1 });
       await expect(refused).rejects.toBeInstanceOf(QueueFullError);
@@ -25,8 +25,7 @@ describe('backpressure', () => {
   it("waits for room with onFull: 'wait', in arrival order", async () => {
     const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1, queueDepth: 2, onFull: 'wait' });
     try {
-      const busy = engine.send('Spin', { id: 'busy', ms: 100 });
-      await new Promise((resolve) => setTimeout(resolve, 30));
+      const { busy } = await occupyShard(engine, 100, 30);
       const sends = Array.from({ length: 10 }, () => engine.send('Increment', { id: 'w', by: 1 }));
       expect(engine.stats().shards[0]!.queueDepth).toBeLessThanOrEqual(2);
       await busy;
@@ -58,8 +57,7 @@ describe('cancellation', () => {
   it("with onFull: 'wait', lets a send waiting for room in before a later send, when an abort makes the room", async () => {
     const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1, queueDepth: 1, onFull: 'wait' });
     try {
-      const busy = engine.send('Spin', { id: 'busy', ms: 200 });
-      await new Promise((resolve) => setTimeout(resolve, 50)); // the spin is now running in the worker
+      const { busy } = await occupyShard(engine, 200);
       const controller = new AbortController();
       const cancelled = engine.send('Increment', { id: 'o', by: 1 }, { signal: controller.signal });
       const waiting = engine.send('Increment', { id: 'o', by: 2 });
@@ -77,8 +75,7 @@ describe('cancellation', () => {
   it('leaves commands aborted while queued out of the latency figures of stats(): they never reached the shard', async () => {
     const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1 });
     try {
-      const busy = engine.send('Spin', { id: 'busy', ms: 300 });
-      await new Promise((resolve) => setTimeout(resolve, 50)); // the spin is now running in the worker
+      const { busy } = await occupyShard(engine, 300);
       const controllers = Array.from({ length: 50 }, () => new AbortController());
       const aborted = controllers.map((c, i) => engine.send('Increment', { id: `q${i}`, by: 1 }, { signal: c.signal }).catch((e: unknown) => e));
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -94,8 +91,7 @@ describe('cancellation', () => {
   it('removes a command aborted while queued: never executed, AbortError with executed false', async () => {
     const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1 });
     try {
-      const busy = engine.send('Spin', { id: 'busy', ms: 150 });
-      await new Promise((resolve) => setTimeout(resolve, 30));
+      const { busy } = await occupyShard(engine, 150, 30);
       const controller = new AbortController();
       const cancelled = engine.send('Increment', { id: 'a', by: 1 }, { signal: controller.signal });
       const kept = engine.send('Increment', { id: 'a', by: 2 });
@@ -113,8 +109,7 @@ describe('cancellation', () => {
   it("with onFull: 'wait', rejects at once when aborted while waiting for queue room, and gives the room to the next waiter", async () => {
     const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1, queueDepth: 1, onFull: 'wait' });
     try {
-      const busy = engine.send('Spin', { id: 'busy', ms: 600 });
-      await new Promise((resolve) => setTimeout(resolve, 30));
+      const { busy } = await occupyShard(engine, 600, 30);
       const queued = engine.send('Increment', { id: 'queued', by: 1 });
       const controller = new AbortController();
       const cancelled = engine.send('Increment', { id: 'cancelled', by: 1 }, { signal: controller.signal });

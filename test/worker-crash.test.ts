@@ -59,6 +59,19 @@ describe('the batch watchdog', () => {
       await engine.close();
     }
   });
+
+  it('stops every stuck batch, not only the first, and the shard keeps working in between', async () => {
+    const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1, batchTimeoutMs: 200 });
+    try {
+      for (let round = 1; round <= 3; round++) {
+        await expect(engine.send('Misbehave', { id: 'stuck', how: 'loop-forever' })).rejects.toThrow(/longer than batchTimeoutMs \(200 ms\)/);
+        expect((await engine.send('Increment', { id: 'alive', by: 1 })).version).toBe(round);
+      }
+      expect(engine.stats().shards[0]!.crashes).toBe(3);
+    } finally {
+      await engine.close();
+    }
+  }, 30_000);
 });
 
 /** Makes the stalling domain misbehave `how` on its next import in a worker, once `marker` exists; returns the marker's path. */
@@ -123,6 +136,23 @@ describe('crashes are counted and logged where the worker died', () => {
       await engine.close();
     }
   });
+
+  it('a restart cut short by destroy() fails what waited for it with ShuttingDownError, and is not logged as a restart that failed nor blamed on the domain module', async () => {
+    const dir = tempDir();
+    const marker = stallOnImport(dir, 'never-settle');
+    const { lines, logger } = recordingLogger();
+    // Room for a worker to start on a loaded machine, since the first start must succeed; the restart stalls until destroyed.
+    const engine = await open({ domain: stallingDomain, dataDir: join(dir, 'data'), shards: 1, importTimeoutMs: 60_000, logger });
+    writeFileSync(marker, '');
+    await expect(engine.send('Exit', { id: 'd' })).rejects.toBeInstanceOf(ShardCrashedError);
+    const waiting = engine.send('Bump', { id: 'd' });
+    waiting.catch(() => undefined);
+    // Let the restart begin: its import never finishes.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await engine.destroy();
+    await expect(waiting).rejects.toBeInstanceOf(ShuttingDownError);
+    expect(lines.filter((l) => l.level === 'error').map((l) => l.message)).toEqual([]);
+  });
 });
 
 describe('a domain module that never finishes importing in a worker', () => {
@@ -161,42 +191,6 @@ describe('a domain module that never finishes importing in a worker', () => {
       await engine.close();
     }
   });
-});
-
-describe('a restart cut short by destroy()', () => {
-  afterEach(() => rmSync(STALLING_SETTINGS, { force: true }));
-
-  it('fails what waited for it with ShuttingDownError, and is not logged as a restart that failed nor blamed on the domain module', async () => {
-    const dir = tempDir();
-    const marker = stallOnImport(dir, 'never-settle');
-    const { lines, logger } = recordingLogger();
-    // Room for a worker to start on a loaded machine, since the first start must succeed; the restart stalls until destroyed.
-    const engine = await open({ domain: stallingDomain, dataDir: join(dir, 'data'), shards: 1, importTimeoutMs: 60_000, logger });
-    writeFileSync(marker, '');
-    await expect(engine.send('Exit', { id: 'd' })).rejects.toBeInstanceOf(ShardCrashedError);
-    const waiting = engine.send('Bump', { id: 'd' });
-    waiting.catch(() => undefined);
-    // Let the restart begin: its import never finishes.
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    await engine.destroy();
-    await expect(waiting).rejects.toBeInstanceOf(ShuttingDownError);
-    expect(lines.filter((l) => l.level === 'error').map((l) => l.message)).toEqual([]);
-  });
-});
-
-describe('the batch watchdog', () => {
-  it('stops every stuck batch, not only the first, and the shard keeps working in between', async () => {
-    const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1, batchTimeoutMs: 200 });
-    try {
-      for (let round = 1; round <= 3; round++) {
-        await expect(engine.send('Misbehave', { id: 'stuck', how: 'loop-forever' })).rejects.toThrow(/longer than batchTimeoutMs \(200 ms\)/);
-        expect((await engine.send('Increment', { id: 'alive', by: 1 })).version).toBe(round);
-      }
-      expect(engine.stats().shards[0]!.crashes).toBe(3);
-    } finally {
-      await engine.close();
-    }
-  }, 30_000);
 });
 
 describe('a domain module that fails in the workers', () => {
