@@ -52,7 +52,10 @@ async function main(): Promise<BenchResult> {
         timing,
         // A rebuild has no per-command latency: throughput is the figure.
         { p50Ms: 0, p99Ms: 0, p999Ms: 0 },
-        `${delivered} stored events over ${args.aggregates} aggregates; goal ${GOAL_PER_SECOND}/s ${perSecond >= GOAL_PER_SECOND ? 'met' : 'not met'}`,
+        // The goal was set for the 10,000-counter workload; a wider one is a different measurement.
+        workload === 'durable-rebuild'
+          ? `${delivered} stored events over ${args.aggregates} aggregates; goal ${GOAL_PER_SECOND}/s ${perSecond >= GOAL_PER_SECOND ? 'met' : 'not met'}`
+          : `${delivered} stored events over ${args.aggregates} aggregates; the goal is set for 10,000`,
       );
     } finally {
       await engine.close();
