@@ -185,6 +185,39 @@ export function encodeEvents(events: readonly StoredEvent[]): EncodedEvents {
 }
 
 /**
+ * A log page's states and back-references written out one at a time, so that
+ * the reader can end the page once they grow past its bound (LogReader):
+ * 2,000 events whose states are a few hundred KB each would make a text past
+ * V8's longest string, and that page, read again after every failure, would
+ * stop its catch-up for good. Written in pieces, they cost what one
+ * `JSON.stringify` of the whole column did (catch-up A/B in RESULTS.md).
+ */
+export class StateTexts extends StateColumn {
+  readonly #states: string[] = [];
+  readonly #previous: string[] = [];
+  /** Characters of the states' texts. */
+  statesLength = 0;
+  /** Characters of the states' and the back-references' texts together. */
+  length = 0;
+
+  override push(state: JsonObject, previous: JsonObject | undefined, receiverHasPrevious = false): void {
+    super.push(state, previous, receiverHasPrevious);
+    const text = JSON.stringify(state);
+    const entry = this.previous[this.previous.length - 1]!;
+    const reference = entry === null || typeof entry === 'number' ? String(entry) : JSON.stringify(entry);
+    this.#states.push(text);
+    this.#previous.push(reference);
+    this.statesLength += text.length;
+    this.length += text.length + reference.length + 2;
+  }
+
+  /** The `states` and `previous` members of a page's JSON text. */
+  members(): string {
+    return `"states":[${this.#states.join(',')}],"previous":[${this.#previous.join(',')}]`;
+  }
+}
+
+/**
  * A log page from its SQLite-written scalar columns and the states the
  * reader rebuilt, with `keep` for a catch-up stream's page; `stateBytes`:
  * the length of the states' JSON, which sizes the stream's record.
@@ -192,14 +225,23 @@ export function encodeEvents(events: readonly StoredEvent[]): EncodedEvents {
 export function encodeLogColumns(
   shard: number,
   scalars: ScalarColumnsJson,
-  states: StateColumn,
+  states: StateTexts,
   keep?: number,
 ): { events: EncodedEvents; stateBytes: number } {
   let text = `{"shard":${shard}`;
   for (const key of Object.keys(scalars) as Array<keyof ScalarColumnsJson>) text += `,"${key}":${scalars[key]}`;
-  const statesJson = JSON.stringify(states.states);
-  text += `,"states":${statesJson},"previous":${JSON.stringify(states.previous)}${keep === undefined ? '' : `,"keep":${keep}`}}`;
-  return { events: text as EncodedEvents, stateBytes: statesJson.length };
+  text += `,${states.members()}${keep === undefined ? '' : `,"keep":${keep}`}}`;
+  return { events: text as EncodedEvents, stateBytes: states.statesLength };
+}
+
+/** The scalar columns of a log page's first `count` events: for a page its reader ended early. */
+export function firstEventsOf(scalars: ScalarColumnsJson, count: number): ScalarColumnsJson {
+  const first: Record<string, string> = {};
+  for (const [key, text] of Object.entries(scalars)) {
+    const column = JSON.parse(text) as unknown;
+    first[key] = Array.isArray(column) ? JSON.stringify(column.slice(0, count)) : text;
+  }
+  return first as ScalarColumnsJson;
 }
 
 /** What the receiving end of a catch-up stream keeps: see {@link RecentVersions}. */

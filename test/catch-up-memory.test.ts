@@ -48,7 +48,7 @@ function counterShard(order: readonly number[], snapshotEvery: number): CounterS
  * `memoryBytes`; the worker restarts (a new reader) before page `restartAt`.
  */
 function catchUp(shard: CounterShard, memoryBytes: number, limit: number, restartAt = -1): { events: StoredEvent[]; received: ReceivedStates } {
-  const newReader = (): LogReader => new LogReader(shard.store, shard.loader, 0, counterDomain.schemaVersion, memoryBytes);
+  const newReader = (): LogReader => new LogReader(shard.store, shard.loader, 0, counterDomain.schemaVersion, { memoryBytes });
   let reader = newReader();
   const received: ReceivedStates = new RecentVersions(STREAM_MEMORY);
   const events: StoredEvent[] = [];

@@ -12,7 +12,7 @@ import type { HistoryOp, HistoryPage, OpOutcome, ShardOp } from '../protocol.js'
 import type { AggregateLoader } from './aggregate-loader.js';
 import { CommandRunner, failed, type BatchState, type PendingEvent, type RunnerSettings } from './command-runner.js';
 import { MAX_MESSAGE_LENGTH, messageGroups } from './event-length.js';
-import { LogReader } from './log-reader.js';
+import { LogReader, type LogReaderLimits } from './log-reader.js';
 import type { ShardStore } from './shard-store.js';
 import type { CachedAggregate, StateCache } from './state-cache.js';
 import { newEventId } from './event-ids.js';
@@ -30,7 +30,10 @@ export interface ProcessorCounters {
   batches: number;
 }
 
-export type ProcessorSettings = RunnerSettings;
+export interface ProcessorSettings extends RunnerSettings {
+  /** The catch-up reader's bounds (lower only in tests). */
+  readonly logLimits?: LogReaderLimits;
+}
 
 /** Snapshots sealing hydrated aggregates (see BatchState.seals) that could not be written. */
 export interface SealFailure {
@@ -71,7 +74,7 @@ export class CommandProcessor {
     this.#cache = cache;
     this.#domain = domain;
     this.#shard = settings.shard;
-    this.#log = new LogReader(store, loader, settings.shard, domain.schemaVersion);
+    this.#log = new LogReader(store, loader, settings.shard, domain.schemaVersion, settings.logLimits);
     this.#commands = new CommandRunner(store, loader, domain, settings, this.counters);
     this.#maxMessageLength = settings.maxMessageLength ?? MAX_MESSAGE_LENGTH;
     this.#maxRowTextBytes = settings.maxRowTextBytes ?? MAX_ROW_TEXT_BYTES;

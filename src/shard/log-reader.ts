@@ -5,7 +5,7 @@
  * and the next event is one patch away instead of a replay. Pages leave in
  * their wire form (event-wire.ts): catch-up is the engine's hottest read.
  */
-import { RecentVersions, STREAM_MEMORY, StateColumn, encodeLogColumns } from '../event-wire.js';
+import { RecentVersions, STREAM_MEMORY, StateTexts, encodeLogColumns, firstEventsOf } from '../event-wire.js';
 import type { PatchOperation } from '../domain.js';
 import type { JsonObject } from '../json.js';
 import type { EncodedPage } from '../protocol.js';
@@ -31,6 +31,23 @@ const FOLLOWED_STREAMS = 16;
 export const STREAM_MEMORY_BYTES = 16 * 1024 * 1024;
 /** What an entry holds besides its state's JSON (key, links, wrapper): about 190 bytes of heap, measured with counters. */
 const ENTRY_BYTES = 192;
+/**
+ * Characters of states (and previous states sent in full) after which a
+ * log page ends, whatever its count: far below V8's longest string, which
+ * 2,000 states of 270 KB would pass, and small enough that one page of
+ * large states does not hold hundreds of MB at both ends at once. A page
+ * always holds its first event; one event's states always fit a message
+ * (event-length.ts).
+ */
+export const MAX_PAGE_STATES_LENGTH = 64 * 1024 * 1024;
+
+/** Bounds of a reader, lowered only in tests. */
+export interface LogReaderLimits {
+  /** See {@link STREAM_MEMORY_BYTES}. */
+  readonly memoryBytes?: number;
+  /** See {@link MAX_PAGE_STATES_LENGTH}. */
+  readonly maxPageStatesLength?: number;
+}
 
 /** States of a page's aggregates that the memory lost, at the versions `versions` names. */
 interface Rebuilt {
@@ -63,14 +80,15 @@ export class LogReader {
    */
   readonly #streams = new Map<number, FollowedStream>();
   readonly #memoryBytes: number;
+  readonly #maxPageStatesLength: number;
 
-  /** `memoryBytes`: what the followed streams' records may hold in all (see {@link STREAM_MEMORY_BYTES}). */
-  constructor(store: ShardStore, loader: AggregateLoader, shard: number, schemaVersion: number, memoryBytes = STREAM_MEMORY_BYTES) {
+  constructor(store: ShardStore, loader: AggregateLoader, shard: number, schemaVersion: number, limits: LogReaderLimits = {}) {
     this.#store = store;
     this.#loader = loader;
     this.#shard = shard;
     this.#schemaVersion = schemaVersion;
-    this.#memoryBytes = memoryBytes;
+    this.#memoryBytes = limits.memoryBytes ?? STREAM_MEMORY_BYTES;
+    this.#maxPageStatesLength = limits.maxPageStatesLength ?? MAX_PAGE_STATES_LENGTH;
   }
 
   /** Up to `limit` events after `afterPosition`, and the shard's last committed position. */
@@ -79,15 +97,18 @@ export class LogReader {
     const receiver = followed?.record;
     const keep = followed === undefined ? undefined : this.#resize(followed);
     const memory = receiver ?? this.#recent;
-    const { scalars, patches: patchesJson, cut } = this.#store.logPageAfter(afterPosition, limit);
+    const page = this.#store.logPageAfter(afterPosition, limit);
+    const patchesJson = page.patches;
+    let { scalars, cut } = page;
     const aggregateIds = JSON.parse(scalars.aggregateIds) as string[];
     const versions = JSON.parse(scalars.versions) as number[];
     const schemaVersions = JSON.parse(scalars.schemaVersions) as number[];
     const patches = JSON.parse(patchesJson) as PatchOperation[][];
     let names: string[] | undefined;
     const rebuilt = this.#rebuildForgotten(aggregateIds, versions, memory);
-    const states = new StateColumn();
-    for (let i = 0; i < aggregateIds.length; i++) {
+    const states = new StateTexts();
+    let count = aggregateIds.length;
+    for (let i = 0; i < count; i++) {
       const aggregateId = aggregateIds[i]!;
       const version = versions[i]!;
       const schemaVersion = schemaVersions[i]!;
@@ -102,13 +123,19 @@ export class LogReader {
       // What the stream's record holds, its receiver holds too.
       states.push(state, previous, receiver !== undefined && previous !== undefined && kept);
       memory.record(aggregateId, { state, version });
+      // Both ends record exactly the events sent, so the page can end here.
+      if (states.length > this.#maxPageStatesLength && i + 1 < count) {
+        count = i + 1;
+        scalars = firstEventsOf(scalars, count);
+        cut = true;
+      }
     }
-    const more = cut || aggregateIds.length === limit;
+    const more = cut || count === limit;
     // The last page ends the catch-up: the receiver reads no further.
     if (stream !== undefined && !more) this.#streams.delete(stream);
     const positions = JSON.parse(scalars.positions) as number[];
     const { events, stateBytes } = encodeLogColumns(this.#shard, scalars, states, keep);
-    if (followed !== undefined && aggregateIds.length > 0) followed.stateBytes = stateBytes / aggregateIds.length;
+    if (followed !== undefined && count > 0) followed.stateBytes = stateBytes / count;
     return {
       events,
       head: this.#store.headPosition(),
