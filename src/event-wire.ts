@@ -185,37 +185,46 @@ export function encodeEvents(events: readonly StoredEvent[]): EncodedEvents {
 }
 
 /**
- * A log page's states and back-references written out one at a time, so that
- * the reader can end the page once they grow past its bound (LogReader):
- * 2,000 events whose states are a few hundred KB each would make a text past
- * V8's longest string, and that page, read again after every failure, would
- * stop its catch-up for good. Written in pieces, they cost what one
- * `JSON.stringify` of the whole column did (catch-up A/B in RESULTS.md).
+ * A log page's states written out one at a time, so that the reader can end
+ * the page once they grow past its bound (LogReader): 2,000 events whose
+ * states are a few hundred KB each would make a text past V8's longest
+ * string, and that page, read again after every failure, would stop its
+ * catch-up for good. Previous states sent in full are written out once
+ * too; references are short and counted as such.
  */
 export class StateTexts extends StateColumn {
   readonly #states: string[] = [];
-  readonly #previous: string[] = [];
+  /** The text of each previous state sent in full, by event index. */
+  readonly #inline = new Map<number, string>();
   /** Characters of the states' texts. */
   statesLength = 0;
-  /** Characters of the states' and the back-references' texts together. */
+  /** Characters of the states' and the back-references' texts together, give or take a few per event. */
   length = 0;
 
   override push(state: JsonObject, previous: JsonObject | undefined, receiverHasPrevious = false): void {
     super.push(state, previous, receiverHasPrevious);
     const text = JSON.stringify(state);
-    const entry = this.previous[this.previous.length - 1]!;
-    const reference = entry === null || typeof entry === 'number' ? String(entry) : JSON.stringify(entry);
     this.#states.push(text);
-    this.#previous.push(reference);
     this.statesLength += text.length;
-    this.length += text.length + reference.length + 2;
+    this.length += text.length + REFERENCE_LENGTH;
+    const index = this.previous.length - 1;
+    const entry = this.previous[index];
+    if (entry !== null && typeof entry === 'object') {
+      const inline = JSON.stringify(entry);
+      this.#inline.set(index, inline);
+      this.length += inline.length;
+    }
   }
 
   /** The `states` and `previous` members of a page's JSON text. */
   members(): string {
-    return `"states":[${this.#states.join(',')}],"previous":[${this.#previous.join(',')}]`;
+    const previous = this.#inline.size === 0 ? JSON.stringify(this.previous) : `[${this.previous.map((entry, i) => this.#inline.get(i) ?? String(entry)).join(',')}]`;
+    return `"states":[${this.#states.join(',')}],"previous":${previous}`;
   }
 }
+
+/** Characters counted per event for its separators and its back-reference (an index, -1 or null). */
+const REFERENCE_LENGTH = 8;
 
 /**
  * A log page from its SQLite-written scalar columns and the states the
