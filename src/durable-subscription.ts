@@ -102,13 +102,17 @@ export class DurableSubscription extends Subscription {
   }
 
   /**
-   * A live event held during catch-up is in no handler queue yet: wait for the
-   * switch-over, which queues it, then for its handler.
+   * During a catch-up, an event in no handler queue yet may still come: a
+   * live event held aside, or a stored one the reads have not reached (the
+   * original event of a repeated `commandId`). Wait for the catch-up, which
+   * hands them over, then for the handler.
    */
   override whenHandled(event: HandledQuery): Promise<void> | undefined {
     const queued = super.whenHandled(event);
     const cursor = this.#cursors[event.shard];
-    if (queued !== undefined || cursor === undefined || cursor.live || !cursor.held.some((e) => e.id === event.id)) return queued;
+    if (queued !== undefined || cursor === undefined || cursor.live) return queued;
+    // Held events are ahead too: they wait for the reads to reach them.
+    if (event.position <= cursor.handed || !this.matches(event.name)) return undefined;
     return new Promise<void>((resolve) => cursor.caughtUpWaiters.push(resolve)).then(() => super.whenHandled(event));
   }
 

@@ -21,7 +21,7 @@ export type Fallback<S extends object = JsonObject> = (error: unknown, event: St
 export type HandlerErrorHook = (error: unknown, event: StoredEvent, subscription: string) => void;
 
 /** What `whenHandled` needs to know of an event. */
-export type HandledQuery = Pick<StoredEvent, 'id' | 'aggregateId' | 'shard'>;
+export type HandledQuery = Pick<StoredEvent, 'id' | 'aggregateId' | 'shard' | 'position' | 'name'>;
 
 /** One event waiting for, or in, one subscriber's handler. */
 export interface Delivery {

@@ -180,6 +180,43 @@ describe('durable subscriptions', () => {
     );
   });
 
+  it('sendAndWait of a repeated commandId during its catch-up resolves only once its handler has handled the original event', async () => {
+    await afterHistory(
+      1,
+      // The original comes after more events than the catch-up keeps waiting for its handler.
+      async (writer) => {
+        for (let round = 0; round < 3; round++) await sendRounds(writer, 1_000, 7);
+        await writer.send('Increment', { id: 'late', by: 1 }, { commandId: 'late-1' });
+      },
+      async (engine) => {
+        let release!: () => void;
+        const held = new Promise<void>((resolve) => (release = resolve));
+        const handled = new Set<string>();
+        engine.subscribe(
+          'Incremented',
+          async (event) => {
+            await held;
+            handled.add(event.id);
+          },
+          { durable: 'held', from: 'beginning' },
+        );
+        let resolved = false;
+        const waited = engine.sendAndWait('Increment', { id: 'late', by: 1 }, { commandId: 'late-1' }).then((event) => {
+          resolved = true;
+          return event;
+        });
+        // The repeat is answered from the store at once; the catch-up is still 21,000 events before the original.
+        await engine.get('late');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        expect(resolved).toBe(false);
+        release();
+        const event = await withTimeout(waited, 10_000);
+        expect(event.version).toBe(1);
+        expect(handled.has(event.id)).toBe(true);
+      },
+    );
+  });
+
   it('unsubscribed with events still queued for it, it keeps its checkpoint before them: the next start delivers them', async () => {
     const dataDir = tempDir();
     const first = await open({ domain: counterDomain, dataDir, shards: 1 });
