@@ -10,6 +10,12 @@ export interface ShardStats {
   readonly queueDepth: number;
   /** Operations sent to the worker and not yet settled. */
   readonly inFlight: number;
+  /**
+   * Commands committed since open, including those of a batch whose worker
+   * died (their callers got `ShardCrashedError`): counted once the main
+   * thread learns of them, from the events the worker posted before it died
+   * or, for any it never posted, when its replacement starts.
+   */
   readonly committed: number;
   /**
    * Commands that settled without a new event: rejected by the domain, failed

@@ -113,7 +113,6 @@ export class OpenBatches {
       const item = batch.items[i]!;
       const position = outcomes.positions[i]!;
       if (position > 0) {
-        this.#metrics.committed++;
         const event = batch.events.get(position);
         if (event === undefined) {
           batch.awaiting.set(position, item);

@@ -215,7 +215,8 @@ export type ShardTask =
   | { readonly kind: 'close' };
 
 export type ShardReply =
-  | { readonly kind: 'ready' }
+  /** `head`: the shard's last event position, whose sequence has no gaps (see ShardMetrics.committed). */
+  | { readonly kind: 'ready'; readonly head: number }
   | { readonly kind: 'init-failed'; readonly error: WireError }
   /** The worker has no open shard (it replaced a crashed one): send `init` again. */
   | { readonly kind: 'not-initialised' }

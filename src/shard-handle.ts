@@ -21,6 +21,7 @@ import { outcomeAt } from './outcome-wire.js';
 import { PendingForget, PendingForgets, answerQueuedReads, answered, erase, hasRunnable, takeBatch } from './pending-forget.js';
 import type { ShardConfig, ShardReport, ShardRequest } from './protocol.js';
 import { RoomWaiters } from './room-waiters.js';
+import { restartHooks } from './shard-restarts.js';
 import { ShardMetrics } from './shard-metrics.js';
 import { ShardWorker, type BatchReply, type ShardNotice } from './shard-worker.js';
 
@@ -59,11 +60,7 @@ export class ShardHandle {
     this.#hooks = hooks;
     this.#worker = new ShardWorker(index, config, options, {
       notice: (notice) => this.#onNotice(notice),
-      crashed: (error, operations) => {
-        this.metrics.crashes++;
-        options.logger.warn({ shard: index, cause: error.details?.cause, operations }, `shard ${index} worker died; restarting it`);
-      },
-      cannotRestart: (error) => options.logger.error({ shard: index, err: error }, `shard ${index} cannot restart: ${error.message}`),
+      ...restartHooks(index, this.metrics, options.logger),
     });
     this.#forgets = new PendingForgets(config.aggregate);
     const onClosed = (open: number): void => {
@@ -83,8 +80,9 @@ export class ShardHandle {
 
   /** Starts the worker and opens its shard file; rejects with the worker's start-up error. */
   async start(): Promise<void> {
-    const failure = await this.#worker.start();
-    if (failure !== undefined) throw failure;
+    const started = await this.#worker.start();
+    if (isAsynxError(started)) throw started;
+    this.metrics.logOpened(started.head);
   }
 
   /**
@@ -252,7 +250,10 @@ export class ShardHandle {
       return;
     }
     const last = message.events[message.events.length - 1];
-    if (last !== undefined && last.position > this.lastPosition) this.lastPosition = last.position;
+    if (last !== undefined) {
+      if (last.position > this.lastPosition) this.lastPosition = last.position;
+      this.metrics.logReached(last.position);
+    }
     this.#hooks.onEvents(message.events);
     this.#openBatches.events(message.batchId, message.events);
   }

@@ -21,7 +21,16 @@ export interface LatencySummary {
 
 export class ShardMetrics {
   cache: CacheCounters = { hits: 0, misses: 0, size: 0 };
+  /**
+   * Commands committed since open, counted from how far the shard's log moved:
+   * each committed command stores one event, at the next position, and
+   * positions have no gaps. So commands of a batch whose worker died count
+   * too, once the main thread learns of them: from their events, which a
+   * dying worker may still have posted, or from its replacement's head.
+   */
   committed = 0;
+  /** The shard's last event position as far as the main thread knows. */
+  #head = 0;
   rejected = 0;
   crashes = 0;
   batches = 0;
@@ -30,6 +39,30 @@ export class ShardMetrics {
   readonly batchSizes: number[] = BATCH_SIZE_BUCKETS.map(() => 0);
   readonly #latencies = new Float64Array(LATENCY_SAMPLES);
   #latencyCount = 0;
+
+  /** The first worker opened the log at `head`: what was committed before is not counted. */
+  logOpened(head: number): void {
+    this.#head = head;
+  }
+
+  /** An event at `position` arrived: the log reached it. */
+  logReached(position: number): void {
+    if (position <= this.#head) return;
+    this.committed += position - this.#head;
+    this.#head = position;
+  }
+
+  /** A replacement worker opened the log at `head`; returns the commits its dead predecessor never reported. */
+  logReopened(head: number): number {
+    // Behind what is known: a new, empty log (a ':memory:' shard starts over).
+    if (head < this.#head) {
+      this.#head = head;
+      return 0;
+    }
+    const unreported = head - this.#head;
+    this.logReached(head);
+    return unreported;
+  }
 
   recordBatch(size: number): void {
     this.batches++;

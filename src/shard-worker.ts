@@ -7,7 +7,7 @@
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import { ShardCrashedError, ShuttingDownError, describeThrown, fromWire, type AsynxError } from './errors.js';
+import { ShardCrashedError, ShuttingDownError, describeThrown, fromWire, isAsynxError, type AsynxError } from './errors.js';
 import type { ResolvedOptions } from './options.js';
 import type { StoredEvent } from './event.js';
 import { decodeEvents } from './event-wire.js';
@@ -31,6 +31,8 @@ export interface ShardWorkerHooks {
   readonly notice: (notice: ShardNotice) => void;
   /** The worker died running `operations` operations (a batch, or a forget's erasure); the next run restarts it. */
   readonly crashed: (error: ShardCrashedError, operations: number) => void;
+  /** A replacement worker started and opened the shard, whose last event position is `head`. */
+  readonly restarted: (head: number) => void;
   /** A restart after a crash failed: the shard is broken from now on. */
   readonly cannotRestart: (error: AsynxError) => void;
 }
@@ -83,8 +85,8 @@ export class ShardWorker {
     return this.#broken;
   }
 
-  /** Starts the worker and opens its shard; returns the start-up error, if any. */
-  async start(): Promise<AsynxError | undefined> {
+  /** Starts the worker and opens its shard; returns the shard's last event position, or the start-up error. */
+  async start(): Promise<{ readonly head: number } | AsynxError> {
     const previous = this.#port;
     const { port1, port2 } = new MessageChannel();
     // Importing the domain module is the part of start-up that runs user code, which may never finish:
@@ -114,12 +116,13 @@ export class ShardWorker {
       port1.close();
       return fromWire(reply.error);
     }
+    if (reply.kind !== 'ready') throw new Error(`unexpected reply ${reply.kind} to init`);
     // Events a dead worker posted before it died still arrive on its old port, which then closes
     // by itself (its other end went with the worker): it is not closed here, or they would be lost.
     previous?.unref();
     this.#port = port1;
     this.#needsInit = false;
-    return undefined;
+    return { head: reply.head };
   }
 
   /**
@@ -132,12 +135,13 @@ export class ShardWorker {
     for (;;) {
       if (this.#broken !== undefined) throw this.#broken;
       if (this.#needsInit) {
-        const failure = await this.start();
-        if (failure !== undefined) {
-          this.#broken = failure;
-          if (!this.#destroyed) this.#hooks.cannotRestart(failure);
-          throw failure;
+        const started = await this.start();
+        if (isAsynxError(started)) {
+          this.#broken = started;
+          if (!this.#destroyed) this.#hooks.cannotRestart(started);
+          throw started;
         }
+        this.#hooks.restarted(started.head);
       }
       const watchdog = this.#watchdog;
       let answered = false;

@@ -74,6 +74,54 @@ describe('the batch watchdog', () => {
   }, 30_000);
 });
 
+describe('stats().committed counts the commands of a batch whose worker died, once they are known to be committed', () => {
+  it('counts those whose events the worker had published before it died', async () => {
+    const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1 });
+    try {
+      // One batch: the repeat makes the shard commit the first command before it goes on to the crash.
+      const sent = [
+        engine.send('Increment', { id: 'a', by: 1 }, { commandId: 'c1' }),
+        engine.send('Increment', { id: 'a', by: 1 }, { commandId: 'c1' }),
+        engine.send('Misbehave', { id: 'boom', how: 'exit-worker' }),
+      ];
+      for (const send of sent) await expect(send).rejects.toBeInstanceOf(ShardCrashedError);
+      await expect(engine.send('Increment', { id: 'a', by: 1 }, { commandId: 'c1' })).resolves.toMatchObject({ version: 1 });
+      expect(engine.stats().shards[0]).toMatchObject({ committed: 1, crashes: 1 });
+      expect(engine.stats().bus.published).toBe(1);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('counts one the worker committed but died before reporting, once its replacement has started', async () => {
+    const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1 });
+    try {
+      await engine.send('Increment', { id: 'k', by: 1 });
+      await expect(engine.send('Misbehave', { id: 'quiet', how: 'exit-on-next-publish' })).rejects.toBeInstanceOf(ShardCrashedError);
+      await engine.send('Increment', { id: 'k', by: 1 });
+      await expect(engine.exists('quiet')).resolves.toBe(true);
+      expect(engine.stats().shards[0]).toMatchObject({ committed: 3, crashes: 1 });
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('does not count what was committed before the engine opened', async () => {
+    const dataDir = tempDir();
+    const first = await open({ domain: counterDomain, dataDir, shards: 1 });
+    await first.send('Increment', { id: 'k', by: 1 });
+    await first.close();
+    const engine = await open({ domain: counterDomain, dataDir, shards: 1 });
+    try {
+      await expect(engine.send('Misbehave', { id: 'boom', how: 'exit-worker' })).rejects.toBeInstanceOf(ShardCrashedError);
+      await engine.send('Increment', { id: 'k', by: 1 });
+      expect(engine.stats().shards[0]).toMatchObject({ committed: 1, crashes: 1 });
+    } finally {
+      await engine.close();
+    }
+  });
+});
+
 /** Makes the stalling domain misbehave `how` on its next import in a worker, once `marker` exists; returns the marker's path. */
 function stallOnImport(dir: string, how: Stall): string {
   const marker = join(dir, 'stall');

@@ -16,7 +16,7 @@ export default async function handleTask(task: ShardTask): Promise<ShardReply> {
       try {
         runtime?.close();
         runtime = await ShardRuntime.start(task.config, task.events);
-        return { kind: 'ready' };
+        return { kind: 'ready', head: runtime.headPosition() };
       } catch (thrown) {
         task.events.close();
         const error = isAsynxError(thrown) ? thrown : new CommandFailedError(describeThrown(thrown).message);

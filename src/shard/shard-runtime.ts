@@ -93,6 +93,11 @@ export class ShardRuntime {
     return outcomes;
   }
 
+  /** The position of the shard's last committed event (erased ones included). */
+  headPosition(): number {
+    return this.#store.headPosition();
+  }
+
   cacheCounters(): CacheCounters {
     return { hits: this.#cache.hits, misses: this.#cache.misses, size: this.#cache.size };
   }
