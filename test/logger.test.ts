@@ -25,7 +25,7 @@ describe('the logger hook', () => {
     expect(lines.map((l) => [l.level, l.message])).toEqual([
       ['info', 'asynx engine started'],
       ['error', 'handler of subscription read-model failed on Incremented v1 of l'],
-      ['warn', 'shard 0 worker died; restarting it'],
+      ['warn', "shard 0 worker died; a new one starts with the shard's next operation"],
       ['info', 'asynx engine closed'],
     ]);
     expect(lines[1]!.fields).toMatchObject({ subscription: 'read-model', aggregateId: 'l', err: new Error('projection down') });

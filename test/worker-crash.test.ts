@@ -132,6 +132,37 @@ function stallOnImport(dir: string, how: Stall): string {
 describe('crashes are counted and logged where the worker died', () => {
   afterEach(() => rmSync(STALLING_SETTINGS, { force: true }));
 
+  it('a crash is logged when the worker dies, and the restart only once the new worker has started', async () => {
+    const { lines, logger } = recordingLogger();
+    const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1, logger });
+    try {
+      await engine.send('Increment', { id: 'k', by: 1 });
+      await expect(engine.send('Misbehave', { id: 'boom', how: 'exit-worker' })).rejects.toBeInstanceOf(ShardCrashedError);
+      const logged = (): Array<[string, string]> => lines.filter((l) => l.fields.shard === 0).map((l) => [l.level, l.message]);
+      expect(logged()).toEqual([['warn', "shard 0 worker died; a new one starts with the shard's next operation"]]);
+      await engine.send('Increment', { id: 'k', by: 1 });
+      expect(logged()).toEqual([
+        ['warn', "shard 0 worker died; a new one starts with the shard's next operation"],
+        ['info', 'shard 0 worker restarted'],
+      ]);
+      expect(lines.at(-1)!.fields).toEqual({ shard: 0, head: 1, unreported: 0 });
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('the restart names the commands the dead worker committed without reporting them', async () => {
+    const { lines, logger } = recordingLogger();
+    const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1, logger });
+    try {
+      await expect(engine.send('Misbehave', { id: 'quiet', how: 'exit-on-next-publish' })).rejects.toBeInstanceOf(ShardCrashedError);
+      await engine.send('Increment', { id: 'k', by: 1 });
+      expect(lines.find((l) => l.message === 'shard 0 worker restarted')?.fields).toEqual({ shard: 0, head: 1, unreported: 1 });
+    } finally {
+      await engine.close();
+    }
+  });
+
   it('a crash whose restart fails counts once, and is logged once as a crash and once as a failed restart', async () => {
     const dir = tempDir();
     const marker = stallOnImport(dir, 'exit');
@@ -143,7 +174,7 @@ describe('crashes are counted and logged where the worker died', () => {
       await expect(engine.send('Bump', { id: 's' })).rejects.toThrow(/exited with code 7/);
       expect(engine.stats().shards[0]!.crashes).toBe(1);
       expect(lines.filter((l) => l.level !== 'info').map((l) => [l.level, l.message])).toEqual([
-        ['warn', 'shard 0 worker died; restarting it'],
+        ['warn', "shard 0 worker died; a new one starts with the shard's next operation"],
         ['error', expect.stringMatching(/^shard 0 cannot restart: shard 0 worker exited with code 7 while starting/)],
       ]);
     } finally {
@@ -175,7 +206,7 @@ describe('crashes are counted and logged where the worker died', () => {
       await expect(forget).rejects.toThrow(/exited with code: 5/);
       expect(engine.stats().shards[0]!.crashes).toBe(1);
       expect(lines.filter((l) => l.level === 'warn').map((l) => [l.message, l.fields])).toEqual([
-        ['shard 0 worker died; restarting it', expect.objectContaining({ shard: 0, operations: 1 })],
+        ["shard 0 worker died; a new one starts with the shard's next operation", expect.objectContaining({ shard: 0, operations: 1 })],
       ]);
       // The replacement worker finishes the job.
       await engine.forget('doomed');
