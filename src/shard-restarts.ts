@@ -10,10 +10,10 @@ import type { ShardWorkerHooks } from './shard-worker.js';
 
 export function restartHooks(shard: number, metrics: ShardMetrics, logger: Logger): Omit<ShardWorkerHooks, 'notice'> {
   return {
-    crashed: (error, operations) => {
+    crashed: (cause, operations) => {
       metrics.crashes++;
       logger.warn(
-        { shard, cause: error.details?.cause, operations },
+        { shard, cause, operations },
         `shard ${shard} worker died; a new one starts with the shard's next operation`,
       );
     },

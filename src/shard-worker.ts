@@ -29,8 +29,8 @@ function decodeNotice(message: EventsMessage | ShardReport): ShardNotice {
 /** What a shard worker tells its handle besides replies. */
 export interface ShardWorkerHooks {
   readonly notice: (notice: ShardNotice) => void;
-  /** The worker died running `operations` operations (a batch, or a forget's erasure); the next run restarts it. */
-  readonly crashed: (error: ShardCrashedError, operations: number) => void;
+  /** The worker died running `operations` operations (a batch, or a forget's erasure), or none between them; the next run restarts it. */
+  readonly crashed: (cause: string, operations: number) => void;
   /** A replacement worker started and opened the shard, whose last event position is `head`. */
   readonly restarted: (head: number) => void;
   /** A restart after a crash failed: the shard is broken from now on. */
@@ -56,6 +56,10 @@ export class ShardWorker {
   #broken: AsynxError | undefined;
   /** Set by destroy(): a start it cuts short did not fail for anything the domain module did. */
   #destroyed = false;
+  /** Set while a batch runs: a worker that dies then is reported by the batch's failure. */
+  #running = false;
+  /** Set by close(): the worker is going away, and its event port closes with it. */
+  #closing = false;
 
   constructor(index: number, config: ShardConfig, options: ResolvedOptions, hooks: ShardWorkerHooks) {
     this.#index = index;
@@ -75,10 +79,8 @@ export class ShardWorker {
       // The engine keeps its own latency figures (stats()); piscina's histograms would be paid per task for nothing.
       recordTiming: false,
     });
-    // A crash outside a task is reported here; the next batch re-initialises the replacement.
-    this.#pool.on('error', () => {
-      this.#needsInit = true;
-    });
+    // An uncaught error outside a task (a domain module's timer) is reported here.
+    this.#pool.on('error', (error: unknown) => this.#diedBetweenBatches(describeThrown(error).message));
   }
 
   get broken(): AsynxError | undefined {
@@ -121,6 +123,10 @@ export class ShardWorker {
     // by itself (its other end went with the worker): it is not closed here, or they would be lost.
     previous?.unref();
     this.#port = port1;
+    // The port's other end goes with the worker: how a worker that exits between batches is noticed when it happens.
+    port1.once('close', () => {
+      if (this.#port === port1) this.#diedBetweenBatches('its thread ended');
+    });
     this.#needsInit = false;
     return { head: reply.head };
   }
@@ -156,6 +162,7 @@ export class ShardWorker {
       }, this.#batchTimeoutMs);
       this.#port?.ref();
       let reply: ShardReply;
+      this.#running = true;
       try {
         // Aborting a running piscina task terminates its thread: exactly what a stuck batch needs.
         reply = await this.#pool.run({ kind: 'batch', batchId, requests }, { signal: watchdog.signal });
@@ -171,9 +178,10 @@ export class ShardWorker {
           { shard: this.#index, executed: 'unknown', cause },
         );
         // Counted here, where the worker died: a failed restart is not a second crash, and an erasure's crash counts too.
-        this.#hooks.crashed(crash, ops.length);
+        this.#hooks.crashed(cause, ops.length);
         throw crash;
       } finally {
+        this.#running = false;
         answered = true;
         clearTimeout(timer);
       }
@@ -191,12 +199,23 @@ export class ShardWorker {
 
   /** Closes the shard file, then stops the worker. */
   async close(): Promise<void> {
+    this.#closing = true;
     try {
       if (!this.#needsInit && this.#broken === undefined) await this.#pool.run({ kind: 'close' });
     } catch {
       // The worker is going away either way.
     }
     await this.destroy();
+  }
+
+  /**
+   * The worker died with no batch running (a timer of the domain module exited or threw): counted and
+   * reported as a crash once, whichever of the pool's error and the event port's closing comes first.
+   */
+  #diedBetweenBatches(cause: string): void {
+    if (this.#needsInit || this.#running || this.#closing || this.#destroyed) return;
+    this.#needsInit = true;
+    this.#hooks.crashed(cause, 0);
   }
 
   async destroy(): Promise<void> {

@@ -163,6 +163,29 @@ describe('crashes are counted and logged where the worker died', () => {
     }
   });
 
+  it.each([
+    ['exits', 'exit-between-batches'],
+    ['throws an uncaught error', 'throw-between-batches'],
+  ] as const)('a worker that %s while no batch runs counts as a crash, logged when it dies, and the next operation restarts it', async (_what, how) => {
+    const { lines, logger } = recordingLogger();
+    const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1, logger });
+    try {
+      await engine.send('Misbehave', { id: 'timer', how });
+      const died = "shard 0 worker died; a new one starts with the shard's next operation";
+      while (!lines.some((l) => l.message === died)) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(engine.stats().shards[0]!.crashes).toBe(1);
+      expect(lines.find((l) => l.message === died)!.fields).toMatchObject({ shard: 0, operations: 0 });
+      await expect(engine.send('Increment', { id: 'k', by: 1 })).resolves.toMatchObject({ version: 1 });
+      expect(lines.filter((l) => l.fields.shard === 0).map((l) => [l.level, l.message])).toEqual([
+        ['warn', died],
+        ['info', 'shard 0 worker restarted'],
+      ]);
+      expect(engine.stats().shards[0]).toMatchObject({ crashes: 1, committed: 2 });
+    } finally {
+      await engine.close();
+    }
+  });
+
   it('a crash whose restart fails counts once, and is logged once as a crash and once as a failed restart', async () => {
     const dir = tempDir();
     const marker = stallOnImport(dir, 'exit');
