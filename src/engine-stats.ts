@@ -23,7 +23,11 @@ export interface ShardStats {
    * worker crash count in `crashes` (per crash), not here.
    */
   readonly rejected: number;
-  /** Worker deaths (each followed by a restart). */
+  /**
+   * Worker deaths, in a batch (watchdog stops included) or between batches.
+   * A new worker starts with the shard's next operation; if that start fails,
+   * the shard's operations reject with its error from then on.
+   */
   readonly crashes: number;
   /** Tasks sent to the worker: command batches, and reads, history pages and durable-subscription work. */
   readonly batches: number;

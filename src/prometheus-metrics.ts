@@ -88,7 +88,7 @@ export const METRIC_DEFINITIONS: readonly Definition[] = [
   {
     name: 'commands_committed_total',
     kind: 'counter',
-    help: 'Commands whose event was committed to the shard file.',
+    help: 'Commands whose event was committed to the shard file, those of a batch whose worker died included once known.',
     labels: ['shard'],
     read: perShard((s) => s.committed),
   },
@@ -102,7 +102,7 @@ export const METRIC_DEFINITIONS: readonly Definition[] = [
   {
     name: 'shard_crashes_total',
     kind: 'counter',
-    help: 'Deaths of the shard\'s worker thread, each followed by a restart.',
+    help: 'Deaths of the shard\'s worker thread, in a batch or between batches; a new worker starts with the shard\'s next operation.',
     labels: ['shard'],
     read: perShard((s) => s.crashes),
   },

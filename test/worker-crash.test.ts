@@ -106,6 +106,18 @@ describe('stats().committed counts the commands of a batch whose worker died, on
     }
   });
 
+  it("goes on counting on a ':memory:' shard, whose restarted worker starts an empty log", async () => {
+    const engine = await open({ domain: counterDomain, dataDir: ':memory:', shards: 1 });
+    try {
+      for (let i = 0; i < 3; i++) await engine.send('Increment', { id: 'k', by: 1 });
+      await expect(engine.send('Misbehave', { id: 'boom', how: 'exit-worker' })).rejects.toBeInstanceOf(ShardCrashedError);
+      for (let i = 0; i < 2; i++) await engine.send('Increment', { id: 'k', by: 1 });
+      expect(engine.stats().shards[0]).toMatchObject({ committed: 5, crashes: 1 });
+    } finally {
+      await engine.close();
+    }
+  });
+
   it('does not count what was committed before the engine opened', async () => {
     const dataDir = tempDir();
     const first = await open({ domain: counterDomain, dataDir, shards: 1 });
