@@ -4,7 +4,7 @@
  * engine wrote in the test, including one an engine is writing to while it
  * is inspected.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import { profileV1 } from '../dist/test/fixtures/profile-v1-domain.js';
 import { profileV2 } from '../dist/test/fixtures/profile-v2-domain.js';
 import { profileV2Contact } from '../dist/test/fixtures/profile-v2-contact-domain.js';
 import { CONTROL_TEXT, controlTextDomain } from '../dist/test/fixtures/control-text-domain.js';
+import { largeValuesDomain } from '../dist/test/fixtures/large-values-domain.js';
 import { writeV1Profiles } from './support/profile-history.js';
 import { downgradeToFormat1 } from '../dist/bench/format-1-file.js';
 import { useTempDirs } from './support/temp-dir.js';
@@ -208,6 +209,58 @@ describe('asynx inspect <dataDir> <aggregateId>', () => {
       [2, 2, null],
     ]);
   });
+});
+
+/** What a run printed in all, kept as its length and the text at either end: the whole may be longer than a string can be. */
+interface LongResult {
+  readonly code: number | null;
+  readonly bytes: number;
+  readonly head: string;
+  readonly tail: string;
+  readonly stderr: string;
+}
+
+function asynxLong(...args: string[]): Promise<LongResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let bytes = 0;
+    let head = Buffer.alloc(0);
+    let tail = Buffer.alloc(0);
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+      if (head.length < 200) head = Buffer.concat([head, chunk.subarray(0, 200 - head.length)]);
+      tail = Buffer.concat([tail, chunk]).subarray(-200);
+    });
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, bytes, head: head.toString(), tail: tail.toString(), stderr }));
+  });
+}
+
+describe('a history longer than one string can hold', () => {
+  it('is printed whole, as text and as JSON', async () => {
+    // 64 notes beside a 9 MB text: each of the 65 states shown is 9 MB, 585 MB in all.
+    const documents = join(tempDir(), 'documents');
+    const engine = await open({ domain: largeValuesDomain, dataDir: documents, shards: 1 });
+    try {
+      await engine.send('Fill', { id: 'doc', char: 'x', times: 9_000_000 });
+      for (let i = 1; i <= 64; i++) await engine.send('Note', { id: 'doc', note: `n${i}` });
+    } finally {
+      await engine.close();
+    }
+
+    const [text, json] = await Promise.all([asynxLong('inspect', documents, 'doc'), asynxLong('inspect', documents, 'doc', '--json')]);
+    expect(text).toMatchObject({ code: 0, stderr: '' });
+    expect(text.bytes).toBeGreaterThan(65 * 9_000_000);
+    expect(text.head.split('\n')[0]).toBe('Document doc: shard 0 of 1 (shard-0.db), 65 events, version 65');
+    expect(text.tail.endsWith('xxx","note":"n64"}\n')).toBe(true);
+
+    expect(json).toMatchObject({ code: 0, stderr: '' });
+    expect(json.bytes).toBeGreaterThan(65 * 9_000_000);
+    expect(json.head).toMatch(/^\{\n {2}"dataDir": /);
+    expect(json.tail.endsWith('xxx",\n        "note": "n64"\n      }\n    }\n  ]\n}\n')).toBe(true);
+  }, 180_000);
 });
 
 describe('stored text holding characters a terminal acts on', () => {

@@ -91,25 +91,52 @@ export function formatOperation(op: PatchOperation): string {
   }
 }
 
-export function formatHistory(history: AggregateHistory): string {
+/**
+ * The history as the command prints it, in pieces: the header, then one
+ * block per event. A long history of large states is longer than one
+ * string can be (V8's limit, about 512 Mi characters), so it is never
+ * joined into one.
+ */
+export function* formatHistory(history: AggregateHistory): Generator<string> {
   const count = history.events.length;
   const latest = history.events[count - 1]!;
-  const lines = [
+  const header = [
     `${shown(history.aggregate)} ${shown(history.aggregateId)}: shard ${history.shard} of ${history.shards} (${history.file}), ` +
       `${count} event${count === 1 ? '' : 's'}, version ${latest.version}`,
   ];
   if (history.snapshot !== undefined) {
-    lines.push(`snapshot at version ${history.snapshot.version} (schema ${history.snapshot.schemaVersion})`);
+    header.push(`snapshot at version ${history.snapshot.version} (schema ${history.snapshot.schemaVersion})`);
   }
-  if (history.note !== undefined) lines.push(`note: ${history.note}`);
+  if (history.note !== undefined) header.push(`note: ${history.note}`);
+  yield printable(header);
   for (const event of history.events) {
-    lines.push('');
+    const lines = [''];
     lines.push(`v${event.version}  ${shown(event.name)}  ${shown(event.occurredAt)}  position ${event.position}  schema ${event.schemaVersion}`);
     if (event.commandId !== undefined) lines.push(`  command id  ${shown(event.commandId)}`);
     if (event.metadata !== undefined) lines.push(`  metadata    ${safeJson(event.metadata)}`);
     if (event.patch.length === 0) lines.push('  patch       (empty: the state did not change)');
     event.patch.forEach((op, i) => lines.push(`${i === 0 ? '  patch       ' : '              '}${formatOperation(op)}`));
     lines.push(`  state       ${event.state === null ? '(not shown: see the note above)' : safeJson(event.state)}`);
+    yield printable(lines);
   }
-  return printable(lines);
+}
+
+/**
+ * `safeJson(history, 2)` and a line break, in pieces, for the same reason:
+ * the fields before `events` (the last one), then each event indented as
+ * `JSON.stringify` indents an array's items. Raw line breaks in JSON text
+ * are only layout (those in strings are escaped), so indenting is a replace.
+ */
+export function* historyJson(history: AggregateHistory): Generator<string> {
+  const { events, ...fields } = history;
+  const head = safeJson({ ...fields, events: [] }, 2);
+  if (events.length === 0) {
+    yield `${head}\n`;
+    return;
+  }
+  yield `${head.slice(0, -'[]\n}'.length)}[\n`;
+  for (let i = 0; i < events.length; i++) {
+    yield `    ${safeJson(events[i], 2).replace(/\n/g, '\n    ')}${i < events.length - 1 ? ',' : ''}\n`;
+  }
+  yield '  ]\n}\n';
 }

@@ -8,7 +8,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { describeThrown } from '../errors.js';
 import { PACKAGE_ROOT, runBench } from './bench.js';
-import { formatHistory, formatSummary } from './format.js';
+import { formatHistory, formatSummary, historyJson } from './format.js';
 import { CliError, aggregateHistory, summarize } from './inspect.js';
 import { escapeControls, safeJson } from './terminal-text.js';
 
@@ -63,7 +63,7 @@ function inspect(dataDir: string, aggregateId: string | undefined, options: { js
   const json = options.json === true;
   if (aggregateId !== undefined) {
     const history = aggregateHistory(dataDir, aggregateId);
-    process.stdout.write(json ? `${safeJson(history, 2)}\n` : formatHistory(history));
+    for (const piece of json ? historyJson(history) : formatHistory(history)) process.stdout.write(piece);
     return;
   }
   const summary = summarize(dataDir);
