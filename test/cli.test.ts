@@ -263,6 +263,33 @@ describe('a history longer than one string can hold', () => {
   }, 180_000);
 });
 
+describe('a reader that stops early', () => {
+  it('ends the command quietly: no error about the closed pipe, exit code 0', async () => {
+    const documents = join(tempDir(), 'documents');
+    const engine = await open({ domain: largeValuesDomain, dataDir: documents, shards: 1 });
+    try {
+      // Far more text than a pipe holds, so the command is still writing when the reader goes.
+      await engine.send('Fill', { id: 'doc', char: 'x', times: 2_000_000 });
+    } finally {
+      await engine.close();
+    }
+    for (const json of [[], ['--json']]) {
+      const child = spawn(process.execPath, [cli, 'inspect', documents, 'doc', ...json], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+      const first = await new Promise<string>((resolve) =>
+        child.stdout.once('data', (chunk: Buffer) => {
+          child.stdout.destroy();
+          resolve(chunk.toString());
+        }),
+      );
+      expect(first).toMatch(json.length === 0 ? /^Document doc: / : /^\{/);
+      expect({ code: await closed, stderr }).toEqual({ code: 0, stderr: '' });
+    }
+  });
+});
+
 describe('stored text holding characters a terminal acts on', () => {
   /** CONTROL_TEXT as the output must show it: each such character as its JSON escape. */
   const ESCAPED = '\\u001b[2J\\u001b]0;owned\\u0007\\r\\nforged line\\t\\u007f\\u009b31m\\u0085\\u2028\\u2029\\u202eevil\\u2066x\\u2069';

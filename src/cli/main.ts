@@ -134,4 +134,10 @@ function createProgram(argv: readonly string[]): Command {
   return program;
 }
 
+// A reader that stops early (`asynx inspect … | head`) closes the pipe: stop quietly, as other command-line tools do.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit();
+  throw error;
+});
+
 await createProgram(process.argv).parseAsync(process.argv);
