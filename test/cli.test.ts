@@ -5,7 +5,7 @@
  * is inspected.
  */
 import { execFile, spawn } from 'node:child_process';
-import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -575,6 +575,15 @@ describe('asynx example and asynx bench', () => {
     const summary = JSON.parse((await asynx('inspect', target, '--json')).stdout) as SummaryJson;
     expect(summary.manifest.shards).toBe(3);
     expect(summary.totals).toMatchObject({ aggregates: 3, events: 9, snapshots: 3 });
+  });
+
+  it('example removes its temporary data directory when the engine does not start', async () => {
+    const tmp = tempDir();
+    const run = await execFileAsync(process.execPath, [cli, 'example', '--shards', '257'], { env: { ...process.env, TMPDIR: tmp } }).catch(
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(run).toMatchObject({ code: 1, stderr: 'asynx: option shards must be an integer from 1 to 256, got 257\n' });
+    expect(readdirSync(tmp)).toEqual([]);
   });
 
   it('bench passes its arguments to the benchmark runner', async () => {

@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isAsynxError, open } from '../../src/index.js';
+import { isAsynxError, open, type Engine } from '../../src/index.js';
 import { orderDomain } from './domain.js';
 import { createNotifier, createReporter } from './projections.js';
 
@@ -33,7 +33,16 @@ export async function runExample(options: ExampleOptions = {}): Promise<void> {
   write('=== Asynx E-Commerce Order Example ===');
   write('');
   write(`Step 1: Setting up the engine (${shards} shards)...`);
-  const engine = await open({ domain: orderDomain, dataDir, shards });
+  const removeTemporary = (): void => {
+    if (temporary) rmSync(dataDir, { recursive: true, force: true });
+  };
+  let engine: Engine<typeof orderDomain>;
+  try {
+    engine = await open({ domain: orderDomain, dataDir, shards });
+  } catch (error) {
+    removeTemporary();
+    throw error;
+  }
   try {
     write(`✓ Engine started: ${shards} shard workers, data in ${temporary ? 'a temporary directory' : dataDir}`);
     write('');
@@ -89,6 +98,6 @@ export async function runExample(options: ExampleOptions = {}): Promise<void> {
     write('✅ Example completed successfully!');
   } finally {
     await engine.close();
-    if (temporary) rmSync(dataDir, { recursive: true, force: true });
+    removeTemporary();
   }
 }
