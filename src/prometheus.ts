@@ -103,6 +103,8 @@ function isRegistry(value: unknown): value is Registry<RegistryContentType> {
 
 function describeValue(value: unknown): string {
   if (value === null) return 'null';
+  // String() of a function is its source: the whole Registry class for `{ registry: Registry }`.
+  if (typeof value === 'function') return value.name === '' ? 'a function' : `a function (${value.name})`;
   if (typeof value !== 'object') return `${typeof value} ${String(value)}`;
   return Array.isArray(value) ? 'an array' : `an object without getSingleMetric/registerMetric/removeSingleMetric methods`;
 }

@@ -239,6 +239,10 @@ describe('registerMetrics options', () => {
       );
     }
     expect(() => registerMetrics(source, { registry: 5 as never })).toThrow('registry must be a prom-client Registry, got number 5');
+    // The class instead of an instance: named, not its source text.
+    expect(() => registerMetrics(source, { registry: Registry as never })).toThrow(
+      new InvalidArgumentError('registerMetrics(): registry must be a prom-client Registry, got a function (Registry)'),
+    );
     expect(() => registerMetrics(source, 5 as never)).toThrow(InvalidArgumentError);
     expect(() => registerMetrics(source, { registry, prefix: 3 as never })).toThrow(InvalidArgumentError);
   });
