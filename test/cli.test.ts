@@ -506,6 +506,26 @@ describe('errors: one line on stderr, exit code 1', () => {
     });
   });
 
+  it('an emptied shard file is read as the engine reads it: lost once every shard file was created, not made yet before', async () => {
+    const damaged = join(tempDir(), 'emptied-shard');
+    cpSync(dataDir, damaged, { recursive: true });
+    const victim = shardOf('ORD-1');
+    writeFileSync(join(damaged, `shard-${victim}.db`), '');
+    const lost = `the file is empty, though asynx.json records every shard file as created: its aggregates' history is gone`;
+    const summary = await asynx('inspect', damaged);
+    expect(summary).toMatchObject({ code: 1, stderr: `asynx: shard-${victim}.db is unreadable: ${lost}\n` });
+    expect(await asynx('inspect', damaged, 'ORD-1')).toEqual({ code: 1, stdout: '', stderr: `asynx: shard-${victim}.db, where ORD-1 would be, is unreadable: ${lost}\n` });
+
+    // A directory whose first start was cut off before it wrote the file.
+    const manifest = JSON.parse(readFileSync(join(damaged, 'asynx.json'), 'utf8')) as Record<string, unknown>;
+    delete manifest.shardFilesCreated;
+    writeFileSync(join(damaged, 'asynx.json'), JSON.stringify(manifest));
+    const unmade = await asynx('inspect', damaged, '--json');
+    expect(unmade).toMatchObject({ code: 0, stderr: '' });
+    expect((JSON.parse(unmade.stdout) as SummaryJson).shards[victim]).toMatchObject({ exists: true, events: 0, bytes: { db: 0 } });
+    expect(await asynx('inspect', damaged, 'ORD-1')).toEqual({ code: 1, stdout: '', stderr: 'asynx: no events for ORD-1\n' });
+  });
+
   it('an unknown command or a missing argument', async () => {
     expect(await asynx('frobnicate')).toMatchObject({ code: 1, stderr: expect.stringContaining("error: unknown command 'frobnicate'") });
     expect(await asynx('inspect')).toMatchObject({ code: 1, stderr: expect.stringContaining("error: missing required argument 'dataDir'") });

@@ -15,6 +15,7 @@ import type { PatchOperation } from '../domain.js';
 import { describeThrown } from '../errors.js';
 import type { JsonObject } from '../json.js';
 import { HASH_SCHEME, shardFor } from '../router.js';
+import { hasWalFrames } from '../shard/store-schema.js';
 import { manifestProblems } from './manifest-problems.js';
 import { DamagedPatchError, replayAsWritten, type RawReplay } from './raw-replay.js';
 import { shown } from './terminal-text.js';
@@ -152,8 +153,20 @@ function hasStreams(db: Db): boolean {
   return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'streams'").get() !== undefined;
 }
 
-/** Why a shard file that is not there matters: the engine refuses to open such a directory (see data-dir.ts). */
-const LOST_FILE = 'the file is missing, though asynx.json records every shard file as created: its aggregates\' history is gone';
+/**
+ * Whether the shard file holds anything: one that was ever opened has its
+ * header page, or frames in its WAL. An empty one is what a start cut off
+ * before its first write leaves, or a failed copy; the engine treats it as
+ * absent (see data-dir.ts), and SQLite would read it as a database without tables.
+ */
+function holdsData(path: string): boolean {
+  return sizeOf(path) > 0 || hasWalFrames(path);
+}
+
+/** Why a shard file that is not there (or empty) matters: the engine refuses to open such a directory (see data-dir.ts). */
+function lostFile(path: string): string {
+  return `the file is ${existsSync(path) ? 'empty' : 'missing'}, though asynx.json records every shard file as created: its aggregates' history is gone`;
+}
 
 function summarizeShard(dir: string, manifest: Manifest, shard: number): ShardSummary {
   const path = shardFile(dir, shard);
@@ -164,7 +177,7 @@ function summarizeShard(dir: string, manifest: Manifest, shard: number): ShardSu
   const empty = { aggregates: 0, events: 0, snapshots: 0, headPosition: 0, schemaVersions: [], checkpoints: [] };
   const exists = existsSync(path);
   // Before the first start has created every file, a missing one is only not made yet.
-  if (!exists) return manifest.shardFilesCreated === true ? { ...base, exists, ...empty, error: LOST_FILE } : { ...base, exists, ...empty };
+  if (!holdsData(path)) return manifest.shardFilesCreated === true ? { ...base, exists, ...empty, error: lostFile(path) } : { ...base, exists, ...empty };
   try {
     return readShard(path, (handle) => {
       const head = headPosition(handle);
@@ -218,8 +231,8 @@ export function aggregateHistory(dataDir: string, aggregateId: string): Aggregat
   }
   const shard = shardFor(aggregateId, manifest.shards);
   const path = shardFile(dir, shard);
-  if (!existsSync(path)) {
-    throw new CliError(manifest.shardFilesCreated === true ? `shard-${shard}.db, where ${shown(aggregateId)} would be, is unreadable: ${LOST_FILE}` : `no events for ${shown(aggregateId)}`);
+  if (!holdsData(path)) {
+    throw new CliError(manifest.shardFilesCreated === true ? `shard-${shard}.db, where ${shown(aggregateId)} would be, is unreadable: ${lostFile(path)}` : `no events for ${shown(aggregateId)}`);
   }
   let rows: RawEvent[];
   let snapshot: { version: number; schema_version: number } | undefined;
