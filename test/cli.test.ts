@@ -369,6 +369,9 @@ describe('stored text holding characters a terminal acts on', () => {
     // A bare value is never escaped, and one that starts with a quote is quoted: the two cannot be confused.
     expect((await asynx('inspect', controlDir, 'ORD\\u001b')).stderr).toBe('asynx: no events for ORD\\u001b\n');
     expect((await asynx('inspect', controlDir, '"ORD\\u001b"')).stderr).toBe('asynx: no events for "\\"ORD\\\\u001b\\""\n');
+    // Nor can an empty one be taken for a message cut short.
+    expect(await asynx('inspect', controlDir, '')).toEqual({ code: 1, stdout: '', stderr: 'asynx: no events for ""\n' });
+    expect(await asynx('inspect', '')).toMatchObject({ code: 1, stderr: expect.stringMatching(/^asynx: "" /) });
     const missing = join(tempDir(), `nowhere${CONTROL_TEXT}`);
     const escapedMissing = `"${join(missing, '..')}/nowhere${ESCAPED}"`;
     expect(await asynx('inspect', missing)).toEqual({ code: 1, stdout: '', stderr: `asynx: data directory ${escapedMissing} does not exist\n` });

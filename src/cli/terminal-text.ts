@@ -55,8 +55,9 @@ export function safeJson(value: unknown, indent?: number): string {
  * A stored string as one line of text shows it: as it is when it holds no
  * unsafe character, otherwise as a JSON string literal. A string that
  * itself starts with `"` is quoted too, so a value shown quoted always has
- * had its unsafe characters escaped, and one shown bare is the value.
+ * had its unsafe characters escaped, and one shown bare is the value. The
+ * empty string is quoted, or a message would read as if cut short.
  */
 export function shown(value: string): string {
-  return ANY_UNSAFE.test(value) || value.startsWith('"') ? safeJson(value) : value;
+  return value === '' || ANY_UNSAFE.test(value) || value.startsWith('"') ? safeJson(value) : value;
 }
