@@ -64,7 +64,17 @@ async function main(): Promise<void> {
   const registry = new Registry();
   registerMetrics(engine, { registry });
   engine.subscribe('Order*', () => undefined, { name: 'reporter' });
-  const server = await serveMetrics(registry, { port });
+  let server: MetricsServer;
+  try {
+    server = await serveMetrics(registry, { port });
+  } catch (error) {
+    // A port in use or not ours to take: one line, and no engine or data left behind.
+    await engine.close();
+    rmSync(dataDir, { recursive: true, force: true });
+    console.error(`cannot serve metrics on 127.0.0.1:${port}: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+    return;
+  }
   console.log(`metrics at ${server.url}`);
 
   // Some traffic: one order through its life every 200 ms, and a command the domain rejects.

@@ -5,6 +5,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Registry, type OpenMetricsContentType } from 'prom-client';
@@ -301,6 +302,22 @@ describe('packaging', () => {
     const loaders = readdirSync('dist/src', { recursive: true, encoding: 'utf8' })
       .filter((file) => file.endsWith('.js') && readFileSync(join('dist/src', file), 'utf8').includes("from 'prom-client'"));
     expect(loaders).toEqual(['prometheus.js']);
+  });
+
+  it('the example server refuses a port in use with one line and exit code 1, leaving no data directory behind', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    const tmp = tempDir();
+    try {
+      const failed = await run(process.execPath, [join(process.cwd(), 'dist/examples/metrics-server.js'), String(port)], { env: { ...process.env, TMPDIR: tmp } }).catch(
+        (error: { code: number; stdout: string; stderr: string }) => error,
+      );
+      expect(failed).toMatchObject({ code: 1, stdout: '', stderr: `cannot serve metrics on 127.0.0.1:${port}: listen EADDRINUSE: address already in use 127.0.0.1:${port}\n` });
+      expect(readdirSync(tmp)).toEqual([]);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
   });
 
   it('the example server runs as a script: prints its URL and serves moving numbers', async () => {
