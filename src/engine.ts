@@ -247,7 +247,7 @@ export class Engine<D extends Domain<object, object> = Domain> {
         this.#durables.stop();
         const error = new ShuttingDownError(`close() timed out after ${timeoutMs} ms before this operation ran`, { executed: false });
         for (const shard of this.#shards) shard.rejectQueued(error);
-        await this.#stopShards((s) => s.destroy());
+        await this.#stopShards((s) => s.destroy(`stopped by close() after its ${timeoutMs} ms timeout`));
         this.options.logger.warn({ timeoutMs }, 'asynx engine close timed out; unfinished work was rejected');
         return;
       }

@@ -159,11 +159,11 @@ export class ShardHandle {
     this.#openBatches.failAll(new ShuttingDownError(`shard ${this.index} closed before this operation finished`, { executed: 'unknown' }));
   }
 
-  /** Stops the worker now; anything unfinished rejects with `ShuttingDownError`. */
-  async destroy(): Promise<void> {
+  /** Stops the worker now; anything unfinished rejects with `ShuttingDownError`, saying the shard was `stopped` (by whom). */
+  async destroy(stopped = 'destroyed'): Promise<void> {
     this.#closed = true;
-    this.rejectQueued(new ShuttingDownError(`shard ${this.index} destroyed`));
-    this.#openBatches.failAll(new ShuttingDownError(`shard ${this.index} destroyed before this operation finished`, { executed: 'unknown' }));
+    this.rejectQueued(new ShuttingDownError(`shard ${this.index} ${stopped}`));
+    this.#openBatches.failAll(new ShuttingDownError(`shard ${this.index} ${stopped} before this operation finished`, { executed: 'unknown' }));
     await this.#worker.destroy();
   }
 

@@ -228,7 +228,11 @@ describe('close with a timeout, and destroy', () => {
     await engine.close({ timeoutMs: 50 });
     expect(await queued).toBeInstanceOf(ShuttingDownError);
     expect(await queued).toMatchObject({ details: { executed: false } });
-    expect(await running).toMatchObject({ code: 'SHUTTING_DOWN', details: { executed: 'unknown' } });
+    expect(await running).toMatchObject({
+      code: 'SHUTTING_DOWN',
+      message: 'shard 0 stopped by close() after its 50 ms timeout before this operation finished',
+      details: { executed: 'unknown' },
+    });
   });
 
   it('destroy stops at once', async () => {
