@@ -68,6 +68,8 @@ export class DurableRegistry {
     );
     // Failures surface through drain(); this keeps them from being unhandled meanwhile.
     subscription.ready.catch(() => undefined);
+    // Its reads may still find the events of an aggregate whose erasure is pending: they are skipped like later ones.
+    for (const { tombstone, erased } of this.#bus.erasing()) subscription.forgotten(tombstone, erased);
     this.#bus.add(subscription);
     this.#active.set(name, subscription);
     return () => {

@@ -53,6 +53,12 @@ class ShardCursor {
   received: ReceivedStates | undefined = new RecentVersions(STREAM_MEMORY);
   /** Called when the catch-up ends, however it ends. */
   caughtUpWaiters: Array<() => void> = [];
+  /**
+   * Aggregates erased while this subscription may still be handed their
+   * events (held, or in a page read before the erasure): their events up to
+   * the position are erased ones, skipped.
+   */
+  erased = new Map<string, number>();
 }
 
 /** Catch-up streams of this process, numbered so a shard can tell them apart. */
@@ -102,6 +108,22 @@ export class DurableSubscription extends Subscription {
   }
 
   /**
+   * Besides its queued events (see {@link Subscription.forgotten}), those of
+   * the forgotten aggregate in a page read before the erasure and handed
+   * after it are skipped. Every one of them is at or before the shard's last
+   * position when the erasure has run; the aggregate's next life comes after.
+   */
+  override forgotten(tombstone: StoredEvent, erased: Promise<boolean>): void {
+    super.forgotten(tombstone, erased);
+    const cursor = this.#cursors[tombstone.shard];
+    if (cursor === undefined) return;
+    void erased.then((done) => {
+      // Not erased: the events stay stored, and are delivered like any other.
+      if (done) cursor.erased.set(tombstone.aggregateId, Math.max(cursor.head, this.#io.lastPosition(tombstone.shard)));
+    });
+  }
+
+  /**
    * During a catch-up, an event in no handler queue yet may still come: a
    * live event held aside, or a stored one the reads have not reached (the
    * original event of a repeated `commandId`). Wait for the catch-up, which
@@ -142,7 +164,7 @@ export class DurableSubscription extends Subscription {
     // Once unsubscribed, nothing more is queued: a delivery counted now would never settle, and drain() would wait for it.
     if (!this.active || event.position <= cursor.handed) return false;
     cursor.handed = event.position;
-    if (!this.matches(event.name)) {
+    if (!this.matches(event.name) || this.#wasErased(cursor, event)) {
       cursor.tracker.skip(event.position);
       return false;
     }
@@ -156,6 +178,14 @@ export class DurableSubscription extends Subscription {
       },
     });
     return true;
+  }
+
+  /** Whether `event` belongs to an aggregate forgotten since it was committed; forgets the entries it has passed. */
+  #wasErased(cursor: ShardCursor, event: StoredEvent): boolean {
+    if (cursor.erased.size === 0) return false;
+    const last = cursor.erased.get(event.aggregateId);
+    for (const [aggregateId, position] of cursor.erased) if (position <= cursor.handed) cursor.erased.delete(aggregateId);
+    return last !== undefined && event.position <= last;
   }
 
   /** Runs an operation that is safe to repeat, sending it again when a worker crash cut it off (see {@link CRASH_RETRIES}). */

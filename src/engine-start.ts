@@ -75,7 +75,7 @@ async function startShards(
         {
           onEvents: (events) => bus.publish(events),
           onReport: (report) => reportFromShard(resolved, shard, report),
-          onForget: (tombstone) => forgetHandlers.deliver(tombstone),
+          onForget: (tombstone, erased) => forgetHandlers.deliver(tombstone, erased),
           backpressure: () => bus.backpressure(),
         },
       ),

@@ -46,6 +46,12 @@ export interface SubscriberStats {
   readonly checkpoints?: number[];
 }
 
+/** A forget between its tombstone and its erasure; `erased` settles with whether the erasure went through. */
+export interface PendingErasure {
+  readonly tombstone: StoredEvent;
+  readonly erased: Promise<boolean>;
+}
+
 const SUBSCRIBE_OPTIONS = ['name', 'timeoutMs', 'fallback'];
 
 /**
@@ -84,6 +90,8 @@ export class EventBus {
   #outstanding = 0;
   #drainWaiters: Array<() => void> = [];
   #reliefWaiters: Array<() => void> = [];
+  /** Forgets between tombstone and erasure, for durable subscriptions that start meanwhile. */
+  readonly #erasing = new Set<PendingErasure>();
   /** Committed events published so far; tombstones are not committed and not counted. */
   published = 0;
 
@@ -172,9 +180,23 @@ export class EventBus {
     this.#offer(events, onHandled);
   }
 
-  /** Hands a forget's tombstone to the subscribers that name it; `onHandled` as in `publish`. */
-  publishTombstone(tombstone: StoredEvent, onHandled: () => void): void {
+  /**
+   * Hands a forget's tombstone to the subscribers that name it, after every
+   * subscriber set aside the aggregate's events still waiting for its handler
+   * (see `Subscription.forgotten`); `onHandled` as in `publish`.
+   */
+  publishTombstone(tombstone: StoredEvent, erased: Promise<boolean>, onHandled: () => void): void {
+    const forget: PendingErasure = { tombstone, erased };
+    this.#erasing.add(forget);
+    void erased.then(() => this.#erasing.delete(forget));
+    // Before the tombstone is queued: subscribers that name it still get it, after the event being handled.
+    for (const subscription of this.#current()) subscription.forgotten(tombstone, erased);
     this.#offer([tombstone], onHandled);
+  }
+
+  /** Forgets whose tombstone went out and whose erasure has not run yet: the log still holds their events. */
+  erasing(): Iterable<PendingErasure> {
+    return this.#erasing;
   }
 
   #offer(events: readonly StoredEvent[], onHandled: (() => void) | undefined): void {

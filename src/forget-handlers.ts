@@ -29,10 +29,11 @@ export class ForgetHandlers {
 
   /**
    * Resolves once every handler and subscriber has settled. A failing handler
-   * is reported to `onHandlerError` and does not stop the erasure.
+   * is reported to `onHandlerError` and does not stop the erasure, which
+   * `erased` tells the subscribers about.
    */
-  async deliver(tombstone: StoredEvent): Promise<void> {
-    const delivered = new Promise<void>((resolve) => this.#bus.publishTombstone(tombstone, resolve));
+  async deliver(tombstone: StoredEvent, erased: Promise<boolean>): Promise<void> {
+    const delivered = new Promise<void>((resolve) => this.#bus.publishTombstone(tombstone, erased, resolve));
     await Promise.all(
       [...this.#handlers].map(async (handler) => {
         try {

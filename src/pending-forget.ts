@@ -24,13 +24,19 @@ export class PendingForget {
   readonly tombstone: StoredEvent;
   /** Set once every handler of the tombstone has settled: the erasure may run. */
   delivered = false;
+  /** Settles once the erasure has run: with whether it went through (if not, the events stay stored). */
+  readonly erased: Promise<boolean>;
+  /** Settles {@link erased}. */
+  readonly erasureDone: (erased: boolean) => void;
 
   constructor(batchId: number, item: QueuedOp, tombstone: StoredEvent) {
     this.batchId = batchId;
     this.item = item;
     this.tombstone = tombstone;
+    let done!: (erased: boolean) => void;
+    this.erased = new Promise((resolve) => (done = resolve));
+    this.erasureDone = done;
   }
-
 }
 
 /** A read's answer without the shard: its value, or the error it rejects with. */

@@ -32,8 +32,8 @@ export interface ShardHandleHooks {
   readonly onReport: (report: ShardReport) => void;
   /** `undefined` when the bus can take more events; otherwise resolves when it can. */
   readonly backpressure: () => Promise<void> | undefined;
-  /** Delivers a tombstone; the aggregate is erased once the returned promise settles. */
-  readonly onForget: (tombstone: StoredEvent) => Promise<void>;
+  /** Delivers a tombstone; the aggregate is erased once the returned promise settles, and `erased` tells how that went. */
+  readonly onForget: (tombstone: StoredEvent, erased: Promise<boolean>) => Promise<void>;
 }
 
 export class ShardHandle {
@@ -227,7 +227,7 @@ export class ShardHandle {
       forget.delivered = true;
       this.#schedule();
     };
-    this.#hooks.onForget(forget.tombstone).then(erasable, erasable);
+    this.#hooks.onForget(forget.tombstone, forget.erased).then(erasable, erasable);
   }
 
   /** Erases the forgotten aggregate, then settles `forget` and lets what waited for it run. */
@@ -236,6 +236,7 @@ export class ShardHandle {
     if (this.#closed) return;
     this.#busy = true;
     const error = await erase(this.#worker, forget);
+    forget.erasureDone(error === undefined);
     this.#forgets.delete(forget);
     this.#settle(forget.item, error, forget.tombstone);
     this.#openBatches.close(forget.batchId);

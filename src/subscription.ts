@@ -27,8 +27,10 @@ export type HandledQuery = Pick<StoredEvent, 'id' | 'aggregateId' | 'shard' | 'p
 export interface Delivery {
   readonly event: StoredEvent;
   /**
-   * Runs once the handler (and any fallback) settled, with `handled` true, or
-   * when the subscriber left before handling it, with `handled` false.
+   * Runs once the handler (and any fallback) settled, or the event's
+   * aggregate was forgotten before the handler got it, with `handled` true
+   * (a checkpoint may pass it); or when the subscriber left before handling
+   * it, with `handled` false.
    */
   readonly onSettled?: (handled: boolean) => void;
   /** Callers of `whenHandled` waiting on this delivery. */
@@ -61,6 +63,8 @@ export class Subscription {
   readonly #settings: SubscriptionSettings;
   readonly #hooks: SubscriptionHooks;
   readonly #queues = new Map<string, Delivery[]>();
+  /** Deliveries of aggregates being forgotten, set aside until their erasure has run (see {@link forgotten}). */
+  readonly #parked = new Map<string, Delivery[]>();
   #closeListeners: Array<() => void> = [];
   #belowWaiters: Array<{ readonly limit: number; readonly wake: () => void }> = [];
   active = true;
@@ -94,10 +98,15 @@ export class Subscription {
     this.pending++;
     const shard = delivery.event.shard;
     this.pendingByShard[shard] = (this.pendingByShard[shard] ?? 0) + 1;
+    this.#place(delivery);
+  }
+
+  /** Puts a counted delivery behind its aggregate's others, or aside (see {@link forgotten}) unless a tombstone (position 0), which the erasure awaits. */
+  #place(delivery: Delivery): void {
     const aggregateId = delivery.event.aggregateId;
-    const queue = this.#queues.get(aggregateId);
-    if (queue !== undefined) {
-      queue.push(delivery);
+    const waiting = (delivery.event.position === 0 ? undefined : this.#parked.get(aggregateId)) ?? this.#queues.get(aggregateId);
+    if (waiting !== undefined) {
+      waiting.push(delivery);
       return;
     }
     this.#queues.set(aggregateId, [delivery]);
@@ -111,17 +120,39 @@ export class Subscription {
 
   /** Resolves once this subscriber has handled `event`, at once when it is not queued here. */
   whenHandled(event: HandledQuery): Promise<void> | undefined {
-    const delivery = this.#queues.get(event.aggregateId)?.find((d) => d.event.id === event.id);
+    const found = (queued: Delivery[] | undefined): Delivery | undefined => queued?.find((d) => d.event.id === event.id);
+    const delivery = found(this.#queues.get(event.aggregateId)) ?? found(this.#parked.get(event.aggregateId));
     if (delivery === undefined) return undefined;
     return new Promise((resolve) => (delivery.waiters ??= []).push(resolve));
+  }
+
+  /**
+   * The tombstone's aggregate is being erased: its events waiting for the
+   * handler, and those queued until the erasure has run, are set aside (after
+   * the `onForget` handlers cleaned up, they would bring the erased data back
+   * into read models), then dropped, or handed over if the erasure failed.
+   * The event whose handler is running (the head of the queue) stays.
+   */
+  forgotten(tombstone: StoredEvent, erased: Promise<boolean>): void {
+    const aggregateId = tombstone.aggregateId;
+    const parked = this.#queues.get(aggregateId)?.splice(1) ?? [];
+    this.#parked.set(aggregateId, parked);
+    void erased.then((done) => {
+      // Closed meanwhile: close() settled them.
+      if (this.#parked.get(aggregateId) !== parked) return;
+      this.#parked.delete(aggregateId);
+      if (done) for (const delivery of parked) this.#settle(delivery);
+      else for (const delivery of parked) this.#place(delivery);
+    });
   }
 
   /** Stops delivery; queued events are dropped (they stay stored, and a durable subscription's checkpoint stays before them). */
   close(): void {
     if (!this.active) return;
     this.active = false;
-    for (const queue of this.#queues.values()) for (const delivery of queue) this.#settle(delivery, false);
+    for (const queue of [...this.#queues.values(), ...this.#parked.values()]) for (const delivery of queue) this.#settle(delivery, false);
     this.#queues.clear();
+    this.#parked.clear();
     for (const listener of this.#closeListeners.splice(0)) listener();
   }
 

@@ -1,10 +1,12 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
-import { InvalidArgumentError, NotFoundError, open, type Engine, type StoredEvent } from '../dist/src/index.js';
+import { InvalidArgumentError, NotFoundError, ShardCrashedError, open, type Engine, type StoredEvent } from '../dist/src/index.js';
 import { registerMetrics } from '../dist/src/prometheus.js';
 import { orderDomain, type Order } from '../dist/examples/order/domain.js';
+import { counterDomain, type Counter } from '../dist/test/fixtures/counter-domain.js';
 import { collect } from './support/collect.js';
+import { recordingLogger } from './support/recording-logger.js';
 import { useTempDirs } from './support/temp-dir.js';
 
 const tempDir = useTempDirs();
@@ -236,6 +238,112 @@ describe('forget (GDPR erasure)', () => {
       expect(await registry.metrics()).toContain('\nasynx_events_published_total 5\n');
     } finally {
       await engine.close();
+    }
+  });
+});
+
+describe('forget with subscribers that have not reached the aggregate’s last events', () => {
+  /** A promise and the function that resolves it. */
+  function gate(): { opened: Promise<void>; open: () => void } {
+    let open!: () => void;
+    const opened = new Promise<void>((resolve) => (open = resolve));
+    return { opened, open };
+  }
+
+  it('drops its events still waiting for a slow handler, live or durable: they never come after the tombstone, and the checkpoint passes them', async () => {
+    const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1 });
+    try {
+      const handlers = gate();
+      let tombstoneOut = false;
+      const afterTombstone: string[] = [];
+      const slow = (subscription: string) => async (event: StoredEvent<Counter>) => {
+        await handlers.opened;
+        if (tombstoneOut) afterTombstone.push(`${subscription} ${event.aggregateId} v${event.version}`);
+      };
+      engine.subscribe('Incremented', slow('live'));
+      engine.subscribe('Incremented', slow('durable'), { durable: 'read-model' });
+      await engine.drain();
+      engine.onForget(() => void (tombstoneOut = true));
+      for (let i = 0; i < 3; i++) await engine.send('Increment', { id: 'gone', by: 1 });
+      await engine.send('Increment', { id: 'kept', by: 1 });
+
+      await withTimeout(engine.forget('gone'), 5_000);
+      handlers.open();
+      await engine.drain();
+      // v1 of 'gone' was in the handlers when the tombstone went out; v2 and v3 were still waiting.
+      expect(afterTombstone.sort()).toEqual(['durable gone v1', 'durable kept v1', 'live gone v1', 'live kept v1']);
+      expect(engine.stats().bus.subscribers.find((s) => s.durable === 'read-model')).toMatchObject({ checkpoints: [4], lag: [0], pending: 0 });
+    } finally {
+      await engine.close({ timeoutMs: 5_000 });
+    }
+  });
+
+  it('hands the events it set aside over after all when the erasure fails: they stay stored, so a durable handler still gets each once', async () => {
+    const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1, logger: recordingLogger().logger });
+    try {
+      const handlers = gate();
+      const seen: number[] = [];
+      engine.subscribe(
+        'Incremented',
+        async (event) => {
+          await handlers.opened;
+          seen.push(event.version);
+        },
+        { durable: 'read-model' },
+      );
+      await engine.drain();
+      for (let i = 0; i < 3; i++) await engine.send('Increment', { id: 'kept', by: 1 });
+      await engine.send('Misbehave', { id: 'trap', how: 'exit-on-next-erase' });
+
+      await expect(withTimeout(engine.forget('kept'), 5_000)).rejects.toBeInstanceOf(ShardCrashedError);
+      handlers.open();
+      await engine.drain();
+      expect(seen).toEqual([1, 2, 3]);
+      expect(await engine.exists('kept')).toBe(true);
+      expect(engine.stats().bus.subscribers[0]).toMatchObject({ checkpoints: [4], lag: [0] });
+    } finally {
+      await engine.close({ timeoutMs: 5_000 });
+    }
+  });
+
+  it('a durable subscription that reads the log while the erasure waits for onForget skips the aggregate’s events, and gets its next life', async () => {
+    const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1 });
+    try {
+      for (let i = 0; i < 3; i++) await engine.send('Increment', { id: 'gone', by: 1 });
+      await engine.send('Increment', { id: 'kept', by: 1 });
+      const cleanup = gate();
+      const cleaning = gate();
+      engine.onForget(async () => {
+        cleaning.open();
+        await cleanup.opened;
+      });
+      const forgotten = engine.forget('gone');
+      // Held until the erasure: the aggregate's next life.
+      const reborn = engine.send('Increment', { id: 'gone', by: 10 });
+      await cleaning.opened;
+
+      const seen: string[] = [];
+      const keptSeen = gate();
+      engine.subscribe(
+        'Incremented',
+        (event) => {
+          seen.push(`${event.aggregateId} v${event.version} ${event.state.count}`);
+          if (event.aggregateId === 'kept') keptSeen.open();
+        },
+        { durable: 'late-start' },
+      );
+      // Its catch-up reads the whole log (the last event is 'kept') while the forget still waits for the handler.
+      await withTimeout(keptSeen.opened, 5_000);
+      expect(seen).toEqual(['kept v1 1']);
+
+      cleanup.open();
+      await withTimeout(forgotten, 5_000);
+      await reborn;
+      await engine.drain();
+      expect(seen).toEqual(['kept v1 1', 'gone v1 10']);
+      expect(engine.stats().bus.subscribers[0]).toMatchObject({ checkpoints: [5], lag: [0] });
+    } finally {
+      await engine.close({ timeoutMs: 5_000 });
     }
   });
 });
