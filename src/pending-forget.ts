@@ -130,13 +130,16 @@ export function hasRunnable(queue: OpQueue, pending: PendingForgets): boolean {
   return pending.erasable() !== undefined || queue.some((item) => !pending.holdsBack(item.op));
 }
 
-/** Deletes the forgotten aggregate's events and snapshot; the error, if that failed. */
+/** Deletes the forgotten aggregate's events and snapshot, and settles `pending.erased`; the error, if that failed. */
 export async function erase(worker: ShardWorker, pending: PendingForget): Promise<AsynxError | undefined> {
+  let error: AsynxError | undefined;
   try {
     const reply = await worker.run(pending.batchId, [{ kind: 'erase', aggregateId: pending.tombstone.aggregateId }]);
     const outcome = outcomeAt(reply.outcomes, 0);
-    return outcome?.kind === 'failed' ? fromWire(outcome.error) : undefined;
+    error = outcome?.kind === 'failed' ? fromWire(outcome.error) : undefined;
   } catch (thrown) {
-    return isAsynxError(thrown) ? thrown : new ShardCrashedError(describeThrown(thrown).message);
+    error = isAsynxError(thrown) ? thrown : new ShardCrashedError(describeThrown(thrown).message);
   }
+  pending.erasureDone(error === undefined);
+  return error;
 }

@@ -236,7 +236,6 @@ export class ShardHandle {
     if (this.#closed) return;
     this.#busy = true;
     const error = await erase(this.#worker, forget);
-    forget.erasureDone(error === undefined);
     this.#forgets.delete(forget);
     this.#settle(forget.item, error, forget.tombstone);
     this.#openBatches.close(forget.batchId);

@@ -104,11 +104,9 @@ export class Subscription {
   /** Puts a counted delivery behind its aggregate's others, or aside (see {@link forgotten}) unless a tombstone (position 0), which the erasure awaits. */
   #place(delivery: Delivery): void {
     const aggregateId = delivery.event.aggregateId;
-    const waiting = (delivery.event.position === 0 ? undefined : this.#parked.get(aggregateId)) ?? this.#queues.get(aggregateId);
-    if (waiting !== undefined) {
-      waiting.push(delivery);
-      return;
-    }
+    const parked = this.#parked.size === 0 || delivery.event.position === 0 ? undefined : this.#parked.get(aggregateId);
+    const waiting = parked ?? this.#queues.get(aggregateId);
+    if (waiting !== undefined) return void waiting.push(delivery);
     this.#queues.set(aggregateId, [delivery]);
     this.#pump(aggregateId);
   }
