@@ -7,7 +7,8 @@ import { describeValue } from './describe-value.js';
 import { AbortError, InvalidArgumentError, ShuttingDownError, TimeoutError } from './errors.js';
 import type { EventBus } from './event-bus.js';
 import type { StoredEvent } from './event.js';
-import type { EventPattern } from './event-pattern.js';
+import { compilePattern, type EventPattern } from './event-pattern.js';
+import { Subscription, type EventHandler, type SubscriptionHooks, type SubscriptionSettings } from './subscription.js';
 import { isPlainObject } from './json.js';
 import { rejectUnknownKeys } from './options.js';
 import { checkTimeout, startTimeout } from './timeouts.js';
@@ -31,6 +32,23 @@ function checkOptions(options: unknown, known: string[], call: string): Record<s
   return options;
 }
 
+type Forgotten = (tombstone: StoredEvent, erased: Promise<boolean>) => void;
+
+/** A subscription that also tells its iterator when an aggregate is being forgotten (see {@link Subscription.forgotten}). */
+class ListenSubscription extends Subscription {
+  readonly #onForgotten: Forgotten;
+
+  constructor(settings: SubscriptionSettings, hooks: SubscriptionHooks, onForgotten: Forgotten) {
+    super(settings, hooks);
+    this.#onForgotten = onForgotten;
+  }
+
+  override forgotten(tombstone: StoredEvent, erased: Promise<boolean>): void {
+    super.forgotten(tombstone, erased);
+    this.#onForgotten(tombstone, erased);
+  }
+}
+
 /**
  * Matching events as an async iterator, in arrival order. Events are
  * buffered until read, and count towards `maxPendingDeliveries` meanwhile
@@ -46,24 +64,46 @@ export function listen<S extends object>(bus: EventBus, pattern: EventPattern, o
   const limit = (count as number | undefined) ?? Number.POSITIVE_INFINITY;
   const buffered: StoredEvent<S>[] = [];
   const readers: Array<(result: IteratorResult<StoredEvent<S>>) => void> = [];
+  /** Unread events of aggregates being forgotten, each list until its erasure has run. */
+  const setAside = new Set<StoredEvent<S>[]>();
   let received = 0;
   let ended = false;
-  const subscription = bus.subscribe<S>(
-    pattern,
-    (event) => {
-      if (ended || received >= limit) return;
-      received++;
-      const reader = readers.shift();
-      if (reader !== undefined) reader({ value: event, done: false });
-      else {
-        buffered.push(event);
-        // Unread events hold back the shards like a slow handler would, so an iterator read slowly cannot grow memory without bound.
-        bus.unreadChanged(subscription, event.shard, 1);
+  // A set-aside event, still counted unread: to a waiting reader, or back in the buffer.
+  const handBack = (event: StoredEvent<S>): void => {
+    const reader = readers.shift();
+    if (reader === undefined) return void buffered.push(event);
+    bus.unreadChanged(subscription, event.shard, -1);
+    reader({ value: event, done: false });
+  };
+  // As a subscription's queued events (Subscription.forgotten): dropped once erased, read after all if the erasure failed.
+  const forgotten: Forgotten = (tombstone, erased) => {
+    const aside = buffered.filter((event) => event.aggregateId === tombstone.aggregateId);
+    if (aside.length === 0) return;
+    buffered.splice(0, buffered.length, ...buffered.filter((event) => event.aggregateId !== tombstone.aggregateId));
+    setAside.add(aside);
+    void erased.then((done) => {
+      if (!setAside.delete(aside)) return;
+      for (const event of aside) {
+        if (done) bus.unreadChanged(subscription, event.shard, -1);
+        else handBack(event);
       }
-      if (received >= limit) stop();
-    },
-    { name: `listen(${String(pattern)})` },
-  );
+    });
+  };
+  const onEvent: EventHandler<object> = (stored) => {
+    const event = stored as StoredEvent<S>;
+    if (ended || received >= limit) return;
+    received++;
+    const reader = readers.shift();
+    if (reader !== undefined) reader({ value: event, done: false });
+    else {
+      buffered.push(event);
+      // Unread events hold back the shards like a slow handler would, so an iterator read slowly cannot grow memory without bound.
+      bus.unreadChanged(subscription, event.shard, 1);
+    }
+    if (received >= limit) stop();
+  };
+  const settings = { name: `listen(${String(pattern)})`, matches: compilePattern(pattern), timeoutMs: undefined, fallback: undefined };
+  const subscription = bus.add(new ListenSubscription({ ...settings, handler: onEvent }, bus.subscriptionHooks(), forgotten));
   function stop(): void {
     if (subscription.active) bus.remove(subscription);
     ended = true;
@@ -81,7 +121,8 @@ export function listen<S extends object>(bus: EventBus, pattern: EventPattern, o
       return new Promise((resolve) => readers.push(resolve));
     },
     return(): Promise<IteratorResult<StoredEvent<S>>> {
-      for (const event of buffered.splice(0)) bus.unreadChanged(subscription, event.shard, -1);
+      for (const event of [...buffered.splice(0), ...[...setAside].flat()]) bus.unreadChanged(subscription, event.shard, -1);
+      setAside.clear();
       stop();
       return Promise.resolve({ value: undefined, done: true });
     },

@@ -306,6 +306,47 @@ describe('forget with subscribers that have not reached the aggregate’s last e
     }
   });
 
+  it('a listen() iterator does not yield the aggregate’s events it had not read when the tombstone went out, nor count them unread once erased', async () => {
+    const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1 });
+    try {
+      const events = engine.listen('Incremented');
+      for (let i = 0; i < 3; i++) await engine.send('Increment', { id: 'gone', by: 1 });
+      await engine.send('Increment', { id: 'kept', by: 1 });
+
+      await withTimeout(engine.forget('gone'), 5_000);
+      await engine.send('Increment', { id: 'gone', by: 10 });
+      const read: string[] = [];
+      for (let i = 0; i < 2; i++) {
+        const { value } = await withTimeout(events.next(), 5_000);
+        read.push(`${value.aggregateId} v${value.version} ${value.state.count}`);
+      }
+      // The aggregate's next life comes as usual.
+      expect(read).toEqual(['kept v1 1', 'gone v1 10']);
+      expect(engine.stats().bus.subscribers.find((s) => s.name === 'listen(Incremented)')).toMatchObject({ pending: 0 });
+      await events.return!();
+    } finally {
+      await engine.close({ timeoutMs: 5_000 });
+    }
+  });
+
+  it('a listen() iterator yields the events it set aside after all when the erasure fails: they stay stored', async () => {
+    const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1, logger: recordingLogger().logger });
+    try {
+      const events = engine.listen('Incremented');
+      for (let i = 0; i < 3; i++) await engine.send('Increment', { id: 'kept', by: 1 });
+      await engine.send('Misbehave', { id: 'trap', how: 'exit-on-next-erase' });
+
+      await expect(withTimeout(engine.forget('kept'), 5_000)).rejects.toBeInstanceOf(ShardCrashedError);
+      const versions: number[] = [];
+      for (let i = 0; i < 3; i++) versions.push((await withTimeout(events.next(), 5_000)).value.version);
+      expect(versions).toEqual([1, 2, 3]);
+      expect(engine.stats().bus.subscribers.find((s) => s.name === 'listen(Incremented)')).toMatchObject({ pending: 0 });
+      await events.return!();
+    } finally {
+      await engine.close({ timeoutMs: 5_000 });
+    }
+  });
+
   it('a durable subscription that reads the log while the erasure waits for onForget skips the aggregate’s events, and gets its next life', async () => {
     const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1 });
     try {
