@@ -296,7 +296,7 @@ describe('packaging', () => {
       peerDependencies: Record<string, string>;
       peerDependenciesMeta: Record<string, { optional?: boolean }>;
     };
-    expect(pkg.exports['./prometheus']).toEqual({ types: './dist/src/prometheus.d.ts', import: './dist/src/prometheus.js' });
+    expect(pkg.exports['./prometheus']).toEqual({ types: './dist/src/prometheus.d.ts', default: './dist/src/prometheus.js' });
     expect(pkg.peerDependenciesMeta['prom-client']).toEqual({ optional: true });
     expect(pkg.peerDependencies['prom-client']).toBeDefined();
     const loaders = readdirSync('dist/src', { recursive: true, encoding: 'utf8' })
