@@ -1,11 +1,11 @@
 /**
- * The package as a user installs it: a project of their own, with asynx-ts
- * in its node_modules, in a directory whose path has spaces and non-ASCII
- * characters.
+ * The package as a user installs it: the files `npm pack` puts in it, and a
+ * project of the user's own with asynx-ts in its node_modules, in a directory
+ * whose path has spaces and non-ASCII characters.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join, posix } from 'node:path';
 import { promisify } from 'node:util';
 import { useTempDirs } from './support/temp-dir.js';
 
@@ -66,6 +66,44 @@ const { tallyDomain } = require('./tally.cjs');
   process.exitCode = 1;
 });
 `;
+
+interface PackageJson {
+  main: string;
+  types: string;
+  bin: Record<string, string>;
+  exports: Record<string, string | Record<string, string>>;
+}
+
+/** The paths `npm pack` would put in the tarball, from the current build (no scripts run). */
+async function packedFiles(): Promise<string[]> {
+  const { stdout } = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { timeout: 30_000 });
+  const [packed] = JSON.parse(stdout) as [{ files: { path: string }[] }];
+  return packed.files.map((file) => file.path);
+}
+
+/** The files a source map names, as package paths. */
+function mapSources(mapPath: string): string[] {
+  const map = JSON.parse(readFileSync(mapPath, 'utf8')) as { sourceRoot?: string; sources: string[] };
+  return map.sources.map((source) => posix.normalize(posix.join(dirname(mapPath), map.sourceRoot ?? '', source)));
+}
+
+describe('the packed file list', () => {
+  it('holds every file package.json points at, the worker entry, README and LICENSE, and no tests', async () => {
+    const files = new Set(await packedFiles());
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as PackageJson;
+    const targets = Object.values(pkg.exports).flatMap((target) => (typeof target === 'string' ? [target] : Object.values(target)));
+    const pointedAt = [pkg.main, pkg.types, ...Object.values(pkg.bin), ...targets, './dist/workers/shard.js'].map((path) => posix.normalize(path));
+    expect(pointedAt.filter((path) => !files.has(path))).toEqual([]);
+    expect(['README.md', 'LICENSE'].filter((path) => !files.has(path))).toEqual([]);
+    expect([...files].filter((path) => path.startsWith('test/') || path.startsWith('dist/test/'))).toEqual([]);
+  });
+
+  it('ships no source map that names a file the package does not hold', async () => {
+    const files = await packedFiles();
+    const dangling = files.filter((path) => path.endsWith('.map')).flatMap((path) => mapSources(path).filter((source) => !files.includes(source)));
+    expect(dangling).toEqual([]);
+  });
+});
 
 describe('the installed package', () => {
   it('loads with require() where Node can require ES modules, and otherwise fails with the standard ERR_REQUIRE_ESM', async () => {
