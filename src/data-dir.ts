@@ -145,7 +145,10 @@ export function checkManifest(dataDir: string, expected: Omit<Manifest, 'format'
     if (existing[key] !== value) {
       throw new ConfigError(
         `${dataDir} was created with ${key}=${JSON.stringify(existing[key])} but this engine uses ${key}=${JSON.stringify(value)}; ` +
-          'commands would be routed to shards that do not hold their history',
+          // Several aggregates in one application means several directories: a swapped one is the likely mistake.
+          (key === 'aggregate'
+            ? "it holds another aggregate's events: give each aggregate its own data directory"
+            : 'commands would be routed to shards that do not hold their history'),
         { option: key === 'shards' ? 'shards' : 'dataDir', stored: existing[key] as string | number, expected: value as string | number },
       );
     }

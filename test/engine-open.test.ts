@@ -138,6 +138,17 @@ describe('open fails loudly on a bad start', () => {
     await expect(attempt).rejects.toBeInstanceOf(ConfigError);
     await expect(attempt).rejects.toThrow(`${join(dataDir, 'asynx.json')} is not a JSON object; the data directory's manifest is damaged`);
   });
+
+  it("another aggregate's data directory, saying so instead of blaming routing", async () => {
+    const dataDir = tempDir();
+    const orders = await open({ domain: orderDomain, dataDir, shards: 2 });
+    await orders.close();
+    const attempt = open({ domain: counterDomain, dataDir, shards: 2 });
+    await expect(attempt).rejects.toBeInstanceOf(ConfigError);
+    await expect(attempt).rejects.toThrow(
+      `${dataDir} was created with aggregate="Order" but this engine uses aggregate="Counter"; it holds another aggregate's events: give each aggregate its own data directory`,
+    );
+  });
 });
 
 describe('one engine per data directory', () => {
