@@ -42,7 +42,15 @@ export async function importDomain(url: string, aggregate?: string): Promise<Dom
       { url },
     );
   }
-  throw new ConfigError(`domain module ${url} exports several domains; name the aggregate to use`, { url });
+  // Given by path, open() has no way to name the aggregate: the caller must pass the domain object instead.
+  if (aggregate === undefined) {
+    const aggregates = matching.map((d) => d.aggregate).join(', ');
+    throw new ConfigError(
+      `domain module ${url} exports several domains (${aggregates}); pass the one to open as the domain option: the object defineDomain returned`,
+      { url },
+    );
+  }
+  throw new ConfigError(`domain module ${url} exports several domains for aggregate ${aggregate}; define each aggregate once per module`, { url });
 }
 
 /** How `found` differs from `given` in what routing, typing and the workers rely on: schema version and commands. */

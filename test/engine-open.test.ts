@@ -6,6 +6,7 @@ import { ConfigError, HASH_SCHEME, ShardCrashedError, StorageError, defineDomain
 import { counterDomain } from '../dist/test/fixtures/counter-domain.js';
 import { orderDomain } from '../dist/examples/order/domain.js';
 import { malformedDomain, misplacedDomain, missingModuleDomain } from '../dist/test/fixtures/broken-domains.js';
+import { twinDomain } from '../dist/test/fixtures/twin-domains.js';
 import { useTempDirs } from './support/temp-dir.js';
 
 const tempDir = useTempDirs();
@@ -322,5 +323,19 @@ describe('the domain given as a module path or URL', () => {
     const attempt = open({ domain: 'dist/src/router.js', dataDir: tempDir(), shards: 1 });
     await expect(attempt).rejects.toBeInstanceOf(ConfigError);
     await expect(attempt).rejects.toThrow(/domain module file:.*router\.js exports no domain \(found: none\)/);
+  });
+
+  it('rejects a module that defines several aggregates, naming them and saying to pass the domain object instead', async () => {
+    const attempt = open({ domain: 'dist/test/fixtures/shop-domains.js', dataDir: tempDir(), shards: 1 });
+    await expect(attempt).rejects.toBeInstanceOf(ConfigError);
+    await expect(attempt).rejects.toThrow(
+      /domain module file:.*shop-domains\.js exports several domains \(Customer, Payment\); pass the one to open as the domain option: the object defineDomain returned$/,
+    );
+  });
+
+  it('rejects a module that defines the same aggregate twice, whichever of the two is given', async () => {
+    const attempt = open({ domain: twinDomain, dataDir: tempDir(), shards: 1 });
+    await expect(attempt).rejects.toBeInstanceOf(ConfigError);
+    await expect(attempt).rejects.toThrow(/domain module file:.*twin-domains\.js exports several domains for aggregate Twin; define each aggregate once per module$/);
   });
 });
