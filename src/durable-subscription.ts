@@ -129,13 +129,13 @@ export class DurableSubscription extends Subscription {
    * original event of a repeated `commandId`). Wait for the catch-up, which
    * hands them over, then for the handler.
    */
-  override whenHandled(event: HandledQuery): Promise<void> | undefined {
+  override whenHandled(event: HandledQuery): Promise<boolean> | undefined {
     const queued = super.whenHandled(event);
     const cursor = this.#cursors[event.shard];
     if (queued !== undefined || cursor === undefined || cursor.live) return queued;
     // Held events are ahead too: they wait for the reads to reach them.
     if (event.position <= cursor.handed || !this.matches(event.name)) return undefined;
-    return new Promise<void>((resolve) => cursor.caughtUpWaiters.push(resolve)).then(() => super.whenHandled(event));
+    return new Promise<void>((resolve) => cursor.caughtUpWaiters.push(resolve)).then(() => super.whenHandled(event) ?? this.active);
   }
 
   /** The positions up to which every event was handled, per shard. */

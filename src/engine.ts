@@ -9,7 +9,7 @@ import { ConfigError, InvalidArgumentError, ShuttingDownError } from './errors.j
 import { checkCommand, type CheckedCommand } from './command-request.js';
 import type { StoredEvent } from './event.js';
 import type { EventBus, SubscribeOptions } from './event-bus.js';
-import { listen, waitFor, type ListenOptions, type WaitForOptions } from './listeners.js';
+import { listen, untilHandled, waitFor, type ListenOptions, type WaitForOptions } from './listeners.js';
 import type { EventHandler } from './subscription.js';
 import type { EventPattern } from './event-pattern.js';
 import { checkAggregateId, checkCloseOptions, checkHistoryRange } from './input-checks.js';
@@ -190,10 +190,10 @@ export class Engine<D extends Domain<object, object> = Domain> {
     return waitFor<StateOf<D>>(this.#bus, pattern, options);
   }
 
-  /** Like `send`, but resolves only after every subscriber has handled the event. */
+  /** Like `send`, but resolves only after every subscriber has handled the event; `ShuttingDownError` (`executed: true`) if the engine closed first. */
   async sendAndWait<K extends CommandName<D>>(type: K, payload: PayloadOf<D, K>, options?: SendOptions): Promise<StoredEvent<StateOf<D>>> {
     const event = await this.send(type, payload, options);
-    await this.#bus.whenHandled(event);
+    await untilHandled(this.#bus, event, () => this.#closing !== undefined);
     return event;
   }
 

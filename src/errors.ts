@@ -6,8 +6,12 @@
  */
 import { plainDetails } from './plain-details.js';
 
-/** Whether a command that failed may still have been stored. */
-export type Executed = false | 'unknown';
+/**
+ * Whether a command that failed may still have been stored: `true` only for
+ * a `sendAndWait` whose command was stored but whose wait for the handlers
+ * the engine's shutdown cut off.
+ */
+export type Executed = boolean | 'unknown';
 
 export type ErrorDetails = Readonly<Record<string, unknown>>;
 

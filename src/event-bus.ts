@@ -214,9 +214,10 @@ export class EventBus {
     settledOne?.();
   }
 
-  /** Resolves once every subscriber that received `event` has handled it. */
-  async whenHandled(event: HandledQuery): Promise<void> {
-    await Promise.all(this.#current().map((s) => s.whenHandled(event)));
+  /** Resolves once every subscriber that received `event` has handled it, with whether every one did, rather than closing first. */
+  async whenHandled(event: HandledQuery): Promise<boolean> {
+    const handled = await Promise.all(this.#current().map((s) => s.whenHandled(event)));
+    return handled.every((h) => h !== false);
   }
 
   /** Resolves when every event published so far has been handled by every subscriber. */

@@ -175,3 +175,17 @@ export function waitFor<S extends object>(bus: EventBus, pattern: EventPattern, 
     );
   });
 }
+
+/**
+ * Resolves once every subscriber has handled `event`, for `sendAndWait`. A
+ * subscriber that left meanwhile no longer counts; one that the engine's
+ * shutdown closed first never handled it, which the caller waited to know:
+ * that rejects, saying the command is stored.
+ */
+export async function untilHandled(bus: EventBus, event: StoredEvent<object>, closing: () => boolean): Promise<void> {
+  if ((await bus.whenHandled(event)) || !closing()) return;
+  throw new ShuttingDownError(
+    `the engine closed before every subscriber handled ${event.name} v${event.version} of ${event.aggregateId}; the command is stored (event ${event.id})`,
+    { executed: true, eventId: event.id, position: event.position },
+  );
+}

@@ -33,8 +33,8 @@ export interface Delivery {
    * it, with `handled` false.
    */
   readonly onSettled?: (handled: boolean) => void;
-  /** Callers of `whenHandled` waiting on this delivery. */
-  waiters?: Array<() => void>;
+  /** Callers of `whenHandled` waiting on this delivery, told whether the handler got it. */
+  waiters?: Array<(handled: boolean) => void>;
 }
 
 export interface SubscriptionSettings {
@@ -116,8 +116,8 @@ export class Subscription {
     this.unreadByShard[shard] = (this.unreadByShard[shard] ?? 0) + change;
   }
 
-  /** Resolves once this subscriber has handled `event`, at once when it is not queued here. */
-  whenHandled(event: HandledQuery): Promise<void> | undefined {
+  /** Resolves once this subscriber has handled `event` (false: it closed first), at once when it is not queued here. */
+  whenHandled(event: HandledQuery): Promise<boolean> | undefined {
     const found = (queued: Delivery[] | undefined): Delivery | undefined => queued?.find((d) => d.event.id === event.id);
     const delivery = found(this.#queues.get(event.aggregateId)) ?? found(this.#parked.get(event.aggregateId));
     if (delivery === undefined) return undefined;
@@ -198,7 +198,7 @@ export class Subscription {
       for (const waiter of ready) waiter.wake();
     }
     delivery.onSettled?.(handled);
-    if (delivery.waiters !== undefined) for (const wake of delivery.waiters) wake();
+    if (delivery.waiters !== undefined) for (const wake of delivery.waiters) wake(handled);
     this.#hooks.onSettled();
   }
 

@@ -1,4 +1,4 @@
-import { AbortError, HandlerTimeoutError, TimeoutError, isAsynxError, open, type Engine, type StoredEvent } from '../dist/src/index.js';
+import { AbortError, HandlerTimeoutError, ShuttingDownError, TimeoutError, isAsynxError, open, type Engine, type StoredEvent } from '../dist/src/index.js';
 import { counterDomain, type Counter } from '../dist/test/fixtures/counter-domain.js';
 import { useTempDirs } from './support/temp-dir.js';
 
@@ -172,6 +172,29 @@ describe('live subscriptions', () => {
     const event = await engine.sendAndWait('Increment', { id: 'sw', by: 3 });
     expect(projected.get('sw')).toBe(3);
     expect(event.state.count).toBe(3);
+  });
+
+  it('sendAndWait rejects ShuttingDownError with executed: true when the engine stops before a handler got the event, and resolves when the subscriber merely left', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const stopping = engine.subscribe('Incremented', () => held, { name: 'stopping' });
+    await engine.send('Increment', { id: 'sw', by: 1 });
+    // The handler holds v1; v2 waits behind it. A later command to the same shard answered means v2's send was too.
+    const leftWaiting = engine.sendAndWait('Increment', { id: 'sw', by: 1 });
+    await engine.send('Increment', { id: 'sw', by: 1 });
+    stopping();
+    await expect(leftWaiting).resolves.toMatchObject({ version: 2 });
+
+    engine.subscribe('Incremented', () => held, { name: 'held' });
+    await engine.send('Increment', { id: 'sw', by: 1 });
+    const cutOff = engine.sendAndWait('Increment', { id: 'sw', by: 1 }).catch((error: unknown) => error);
+    await engine.send('Increment', { id: 'sw', by: 1 });
+    await engine.destroy();
+    release();
+    const error = await cutOff;
+    expect(error).toBeInstanceOf(ShuttingDownError);
+    expect(error).toMatchObject({ executed: true, details: { executed: true, position: 5 } });
+    expect((error as Error).message).toMatch(/^the engine closed before every subscriber handled Incremented v5 of sw; the command is stored/);
   });
 
   it('listen yields matching events and ends after count', async () => {
