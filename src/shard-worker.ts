@@ -60,6 +60,8 @@ export class ShardWorker {
   #running = false;
   /** Set by close(): the worker is going away, and its event port closes with it. */
   #closing = false;
+  /** The worker died while no batch ran (see {@link run}'s restart). */
+  #diedBetween = false;
 
   constructor(index: number, config: ShardConfig, options: ResolvedOptions, hooks: ShardWorkerHooks) {
     this.#index = index;
@@ -141,7 +143,10 @@ export class ShardWorker {
     for (;;) {
       if (this.#broken !== undefined) throw this.#broken;
       if (this.#needsInit) {
-        const started = await this.start();
+        let started = await this.start();
+        // A worker that died between batches may not have left the pool yet, and a start it takes ends with it: once more, on a new one.
+        if (isAsynxError(started) && this.#diedBetween && !this.#destroyed) started = await this.start();
+        this.#diedBetween = false;
         if (isAsynxError(started)) {
           this.#broken = started;
           if (!this.#destroyed) this.#hooks.cannotRestart(started);
@@ -215,6 +220,7 @@ export class ShardWorker {
   #diedBetweenBatches(cause: string): void {
     if (this.#needsInit || this.#running || this.#closing || this.#destroyed) return;
     this.#needsInit = true;
+    this.#diedBetween = true;
     this.#hooks.crashed(cause, 0);
   }
 
