@@ -118,13 +118,14 @@ function describeValue(value: unknown): string {
  */
 export function registerMetrics(engine: StatsSource, options: MetricsOptions = {}): EngineMetrics {
   if (typeof engine?.stats !== 'function') throw new InvalidArgumentError('registerMetrics(engine): engine must have a stats() method');
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidArgumentError(`registerMetrics(engine, options): options must be an object, got ${options === null ? 'null' : typeof options}`);
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new InvalidArgumentError(`registerMetrics(engine, options): options must be an object, got ${describeValue(options)}`);
   }
   // A misspelt `registry` would otherwise register on the global registry, and the caller's would serve nothing.
   rejectUnknownKeys(options, METRICS_OPTIONS, 'registerMetrics option', InvalidArgumentError);
-  const registry: Registry<RegistryContentType> = options.registry ?? globalRegistry;
-  const prefix = options.prefix ?? 'asynx_';
+  // Only a missing option takes the default: `null` is refused below like any other non-registry or non-string.
+  const registry: Registry<RegistryContentType> = options.registry === undefined ? globalRegistry : options.registry;
+  const prefix = options.prefix === undefined ? 'asynx_' : options.prefix;
   if (!isRegistry(registry)) {
     throw new InvalidArgumentError(`registerMetrics(): registry must be a prom-client Registry, got ${describeValue(registry)}`);
   }

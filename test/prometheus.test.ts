@@ -245,7 +245,11 @@ describe('registerMetrics options', () => {
       new InvalidArgumentError('registerMetrics(): registry must be a prom-client Registry, got a function (Registry)'),
     );
     expect(() => registerMetrics(source, 5 as never)).toThrow(InvalidArgumentError);
+    expect(() => registerMetrics(source, [] as never)).toThrow('registerMetrics(engine, options): options must be an object, got an array');
     expect(() => registerMetrics(source, { registry, prefix: 3 as never })).toThrow(InvalidArgumentError);
+    // null is not "use the default": the metrics would land on prom-client's global registry, or under asynx_.
+    expect(() => registerMetrics(source, { registry: null as never })).toThrow('registerMetrics(): registry must be a prom-client Registry, got null');
+    expect(() => registerMetrics(source, { registry, prefix: null as never })).toThrow('registerMetrics(): prefix null is not a valid start of a metric name');
   });
 
   it('refuses a misspelt option with InvalidArgumentError instead of registering on the global registry under the default prefix', async () => {
