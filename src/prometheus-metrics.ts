@@ -123,10 +123,13 @@ export const METRIC_DEFINITIONS: readonly Definition[] = [
   {
     name: 'command_latency_seconds',
     kind: 'gauge',
-    help: 'Time from send to the durable acknowledgement or rejection, quantiles over the shard\'s most recent commands (up to 8192).',
+    help: 'Time from send to the durable acknowledgement or rejection, quantiles over the shard\'s most recent commands (up to 8192); NaN before the first.',
     labels: ['shard', 'quantile'],
+    // NaN, as a Prometheus summary shows quantiles of no observations: 0 would read as instant commands.
     read: (stats) =>
-      stats.shards.flatMap((s) => QUANTILES.map(([quantile, field]) => [{ shard: String(s.shard), quantile }, s.latency[field] / 1000] as const)),
+      stats.shards.flatMap((s) =>
+        QUANTILES.map(([quantile, field]) => [{ shard: String(s.shard), quantile }, s.latency.samples === 0 ? NaN : s.latency[field] / 1000] as const),
+      ),
   },
   {
     name: 'command_latency_samples',

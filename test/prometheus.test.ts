@@ -226,6 +226,23 @@ describe('registerMetrics options', () => {
     expect(() => registerMetrics(null as never, { registry })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('must have a stats() method') }));
   });
 
+  it('shows latency quantiles as NaN until a shard has timed a command, as a summary of no observations does, not as 0 seconds', async () => {
+    const engine = await open({ domain: orderDomain, dataDir: tempDir(), shards: 1 });
+    try {
+      const registry = new Registry();
+      registerMetrics(engine, { registry });
+      const before = parse(await registry.metrics());
+      expect(value(before, 'asynx_command_latency_samples{shard="0"}')).toBe(0);
+      for (const quantile of ['0.5', '0.99', '0.999']) expect(value(before, `asynx_command_latency_seconds{shard="0",quantile="${quantile}"}`)).toBeNaN();
+      await engine.send('CreateOrder', { id: 'ORD-NAN', total: 10, items: 1, shipTo: 'x' });
+      const after = parse(await registry.metrics());
+      expect(value(after, 'asynx_command_latency_samples{shard="0"}')).toBe(1);
+      expect(value(after, 'asynx_command_latency_seconds{shard="0",quantile="0.5"}')).toBeGreaterThan(0);
+    } finally {
+      await engine.close();
+    }
+  });
+
   it('refuses a second registration on the same registry and a registry that is not one with InvalidArgumentError', () => {
     const registry = new Registry();
     const source = { stats: () => fakeStats(0) };
