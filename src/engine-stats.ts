@@ -29,6 +29,8 @@ export interface ShardStats {
    * the shard's operations reject with its error from then on.
    */
   readonly crashes: number;
+  /** Set once a restart failed: the error every operation on the shard now rejects with (reopen the engine to retry). */
+  readonly broken: string | undefined;
   /** Tasks sent to the worker: command batches, and reads, history pages and durable-subscription work. */
   readonly batches: number;
   readonly meanBatchSize: number;
@@ -58,6 +60,7 @@ export function shardStats(shard: ShardHandle): ShardStats {
     committed: m.committed,
     rejected: m.rejected,
     crashes: m.crashes,
+    broken: m.broken,
     batches: m.batches,
     meanBatchSize: m.batches === 0 ? 0 : m.batchedOps / m.batches,
     maxBatchSize: m.maxBatch,

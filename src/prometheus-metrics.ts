@@ -107,6 +107,13 @@ export const METRIC_DEFINITIONS: readonly Definition[] = [
     read: perShard((s) => s.crashes),
   },
   {
+    name: 'shard_broken',
+    kind: 'gauge',
+    help: '1 once a restart of the shard\'s worker failed: every operation on the shard rejects with that error until the engine is reopened.',
+    labels: ['shard'],
+    read: perShard((s) => (s.broken === undefined ? 0 : 1)),
+  },
+  {
     name: 'batches_total',
     kind: 'counter',
     help: 'Batches sent to the shard\'s worker (each one SQLite transaction for its writes).',

@@ -33,6 +33,8 @@ export class ShardMetrics {
   #head = 0;
   rejected = 0;
   crashes = 0;
+  /** Why the shard's worker cannot be restarted, once a restart failed: every later operation rejects with it. */
+  broken: string | undefined;
   batches = 0;
   batchedOps = 0;
   maxBatch = 0;

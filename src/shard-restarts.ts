@@ -21,6 +21,9 @@ export function restartHooks(shard: number, metrics: ShardMetrics, logger: Logge
       const unreported = metrics.logReopened(head);
       logger.info({ shard, head, unreported }, `shard ${shard} worker restarted`);
     },
-    cannotRestart: (error) => logger.error({ shard, err: error }, `shard ${shard} cannot restart: ${error.message}`),
+    cannotRestart: (error) => {
+      metrics.broken = error.message;
+      logger.error({ shard, err: error }, `shard ${shard} cannot restart: ${error.message}`);
+    },
   };
 }

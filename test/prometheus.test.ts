@@ -118,6 +118,7 @@ describe('registerMetrics + the example /metrics server', () => {
       expect(value(metrics, `asynx_batch_size_max{${shard}}`)).toBe(s.maxBatchSize);
       expect(value(metrics, `asynx_shard_queue_depth{${shard}}`)).toBe(0);
       expect(value(metrics, `asynx_shard_in_flight{${shard}}`)).toBe(0);
+      expect(value(metrics, `asynx_shard_broken{${shard}}`)).toBe(0);
       expect(value(metrics, `asynx_cache_hits_total{${shard}}`)).toBe(s.cache.hits);
       expect(value(metrics, `asynx_cache_misses_total{${shard}}`)).toBe(s.cache.misses);
       expect(value(metrics, `asynx_cache_aggregates{${shard}}`)).toBe(s.cache.size);

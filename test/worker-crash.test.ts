@@ -208,6 +208,8 @@ describe('crashes are counted and logged where the worker died', () => {
       await expect(engine.send('Exit', { id: 's' })).rejects.toBeInstanceOf(ShardCrashedError);
       await expect(engine.send('Bump', { id: 's' })).rejects.toThrow(/exited with code 7/);
       expect(engine.stats().shards[0]!.crashes).toBe(1);
+      // Visible to monitoring too, not only in the log and to the next caller.
+      expect(engine.stats().shards[0]!.broken).toMatch(/^shard 0 worker exited with code 7 while starting/);
       expect(lines.filter((l) => l.level !== 'info').map((l) => [l.level, l.message])).toEqual([
         ['warn', "shard 0 worker died; a new one starts with the shard's next operation"],
         ['error', expect.stringMatching(/^shard 0 cannot restart: shard 0 worker exited with code 7 while starting/)],
