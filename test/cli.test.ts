@@ -214,19 +214,25 @@ describe('asynx inspect <dataDir> <aggregateId>', () => {
   });
 });
 
+/** A data directory holding document 'doc': a text of `chars` characters, then `notes` notes beside it (each with metadata). */
+async function documentOf(chars: number, notes: number): Promise<string> {
+  const documents = join(tempDir(), 'documents');
+  const engine = await open({ domain: largeValuesDomain, dataDir: documents, shards: 1 });
+  try {
+    await engine.send('Fill', { id: 'doc', char: 'x', times: chars });
+    for (let i = 1; i <= notes; i++) await engine.send('Note', { id: 'doc', note: `n${i}\n"${i}"` }, { metadata: { step: i, text: 'a\u2028b' } });
+  } finally {
+    await engine.close();
+  }
+  return documents;
+}
+
 describe('a history longer than one string can hold', () => {
   // Past V8's longest string (~512 Mi characters: 65 states of 9 MB), a history printed as one text failed with
   // 'Invalid string length'. Printed a piece per event, no piece is longer than its event; shown here at a size
   // a test can afford.
   it('is printed a piece per event, pieces that make exactly the text and the JSON of the whole', async () => {
-    const documents = join(tempDir(), 'documents');
-    const engine = await open({ domain: largeValuesDomain, dataDir: documents, shards: 1 });
-    try {
-      await engine.send('Fill', { id: 'doc', char: 'x', times: 50_000 });
-      for (let i = 1; i <= 4; i++) await engine.send('Note', { id: 'doc', note: `n${i}\n"${i}"` }, { metadata: { step: i, text: 'a\u2028b' } });
-    } finally {
-      await engine.close();
-    }
+    const documents = await documentOf(50_000, 4);
     const history = aggregateHistory(documents, 'doc');
 
     const text = [...formatHistory(history)];
@@ -243,14 +249,8 @@ describe('a history longer than one string can hold', () => {
 
 describe('a reader that stops early', () => {
   it('ends the command quietly: no error about the closed pipe, exit code 0', async () => {
-    const documents = join(tempDir(), 'documents');
-    const engine = await open({ domain: largeValuesDomain, dataDir: documents, shards: 1 });
-    try {
-      // Far more text than a pipe holds, so the command is still writing when the reader goes.
-      await engine.send('Fill', { id: 'doc', char: 'x', times: 2_000_000 });
-    } finally {
-      await engine.close();
-    }
+    // Far more text than a pipe holds, so the command is still writing when the reader goes.
+    const documents = await documentOf(2_000_000, 0);
     for (const json of [[], ['--json']]) {
       const child = spawn(process.execPath, [cli, 'inspect', documents, 'doc', ...json], { stdio: ['ignore', 'pipe', 'pipe'] });
       let stderr = '';
