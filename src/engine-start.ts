@@ -9,8 +9,10 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { checkManifest, ensureDataDir, recordShardFilesCreated } from './data-dir.js';
 import { DataDirLock } from './data-dir-lock.js';
-import { assertDefinedAtUrl } from './domain-check.js';
+import { assertDefinedAtUrl, assertDomain, importDomain } from './domain-check.js';
 import type { Domain } from './domain.js';
+import { describeValue } from './describe-value.js';
+import { ConfigError } from './errors.js';
 import { EventBus } from './event-bus.js';
 import { ForgetHandlers } from './forget-handlers.js';
 import type { ResolvedOptions } from './options.js';
@@ -22,6 +24,14 @@ import { ShardHandle } from './shard-handle.js';
 export function domainModuleUrl(given: string | URL): string {
   if (given instanceof URL) return given.href;
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(given) ? given : pathToFileURL(resolve(given)).href;
+}
+
+/** The domain `open` was given: the object itself, or the one its module exports. */
+export async function domainOf(options: unknown): Promise<Domain<object, object>> {
+  if (typeof options !== 'object' || options === null) throw new ConfigError(`open() takes an options object, got ${describeValue(options)}`);
+  const given = (options as { domain?: unknown }).domain;
+  if (given === undefined) throw new ConfigError('option domain is required: pass the object returned by defineDomain()', { option: 'domain' });
+  return typeof given === 'string' || given instanceof URL ? importDomain(domainModuleUrl(given)) : assertDomain(given, 'option domain');
 }
 
 export interface EngineParts {

@@ -3,9 +3,8 @@
  * that owns it, and gives reads, subscriptions and an orderly close.
  */
 import type { CommandName, Domain, PayloadOf, StateOf } from './domain.js';
-import { assertDomain, importDomain } from './domain-check.js';
 import type { DataDirLock } from './data-dir-lock.js';
-import { ConfigError, InvalidArgumentError, ShuttingDownError } from './errors.js';
+import { InvalidArgumentError, ShuttingDownError } from './errors.js';
 import { checkCommand, type CheckedCommand } from './command-request.js';
 import type { StoredEvent } from './event.js';
 import type { EventBus, SubscribeOptions } from './event-bus.js';
@@ -18,7 +17,7 @@ import { shardFor } from './router.js';
 import { DurableRegistry, type DurableOptions } from './durable-registry.js';
 import type { ForgetHandlers } from './forget-handlers.js';
 import type { ShardHandle } from './shard-handle.js';
-import { domainModuleUrl, startEngine } from './engine-start.js';
+import { domainOf, startEngine } from './engine-start.js';
 import type { CloseOptions, HistoryOptions, SendOptions } from './call-options.js';
 import { shardStats, type EngineStats } from './engine-stats.js';
 import { readHistory } from './history-reader.js';
@@ -58,12 +57,8 @@ export class Engine<D extends Domain<object, object> = Domain> {
   /** With the domain module's path or URL: `send` is not type-checked against the domain. */
   static open(options: EngineOptions<Domain> & { readonly domain: string | URL }): Promise<Engine<Domain>>;
   static async open<D extends Domain<object, object>>(options: EngineOptions<D>): Promise<Engine<D>> {
-    const resolved = resolveOptions(options);
-    const given = (options as { domain?: unknown }).domain;
-    if (given === undefined) throw new ConfigError('option domain is required: pass the object returned by defineDomain()', { option: 'domain' });
-    const domain = (typeof given === 'string' || given instanceof URL
-      ? await importDomain(domainModuleUrl(given))
-      : assertDomain(given, 'option domain')) as D;
+    const domain = (await domainOf(options)) as D;
+    const resolved = resolveOptions(options, domain.aggregate);
     const { shards, bus, forgetHandlers, lock } = await startEngine(domain, resolved);
     resolved.logger.info({ aggregate: domain.aggregate, shards: resolved.shards, dataDir: resolved.dataDir }, 'asynx engine started');
     return new Engine(domain, resolved, shards, bus, forgetHandlers, lock);

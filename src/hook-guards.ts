@@ -32,15 +32,16 @@ function contain(run: () => unknown, onError: (error: unknown) => void): void {
 }
 
 /**
- * `logger` with each method made safe. A method that fails is reported on
+ * `logger` with each method made safe, and `bindings` added to the fields of
+ * every line (a line's own fields win). A method that fails is reported on
  * stderr: the logger cannot be trusted to report its own failure.
  */
-export function guardLogger(logger: Logger): Logger {
+export function guardLogger(logger: Logger, bindings: Readonly<Record<string, unknown>> = {}): Logger {
   const guard =
     (level: string, method: LogMethod): LogMethod =>
     (fields, message) =>
       contain(
-        () => method.call(logger, fields, message),
+        () => method.call(logger, { ...bindings, ...fields }, message),
         (error) => console.error(`asynx: logger.${level} threw while logging ${JSON.stringify(message)}:`, error),
       );
   const guarded: Logger = { info: guard('info', logger.info), warn: guard('warn', logger.warn), error: guard('error', logger.error) };

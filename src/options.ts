@@ -235,8 +235,11 @@ function resourceLimitsOption(limits: unknown): ResourceLimits | undefined {
   return limits as ResourceLimits;
 }
 
-/** Applies defaults and validates every option; throws `ConfigError` naming the option and the value. */
-export function resolveOptions(raw: unknown): ResolvedOptions {
+/**
+ * Applies defaults and validates every option; throws `ConfigError` naming
+ * the option and the value. Every line the engine logs names `aggregate`.
+ */
+export function resolveOptions(raw: unknown, aggregate: string): ResolvedOptions {
   if (typeof raw !== 'object' || raw === null) throw new ConfigError(`open() takes an options object, got ${describeValue(raw)}`);
   const options = raw as Record<string, unknown>;
   rejectUnknownKeys(options, KNOWN_OPTIONS, 'option');
@@ -250,7 +253,7 @@ export function resolveOptions(raw: unknown): ResolvedOptions {
       option: 'logger',
     });
   }
-  const logger = given === undefined ? undefined : guardLogger(given);
+  const logger = given === undefined ? undefined : guardLogger(given, { aggregate });
   const reportHookFailure = hookFailureReporter(logger);
   return {
     dataDir: dataDir === ':memory:' ? dataDir : resolve(dataDir),

@@ -1,5 +1,6 @@
 import { ConfigError, open } from '../dist/src/index.js';
 import { counterDomain } from '../dist/test/fixtures/counter-domain.js';
+import { customerDomain, paymentDomain } from '../dist/test/fixtures/shop-domains.js';
 import { useTempDirs } from './support/temp-dir.js';
 
 const tempDir = useTempDirs();
@@ -30,6 +31,27 @@ describe('the logger hook', () => {
     ]);
     expect(lines[1]!.fields).toMatchObject({ subscription: 'read-model', aggregateId: 'l', err: new Error('projection down') });
     expect(lines[2]!.fields).toMatchObject({ shard: 0, operations: 1 });
+    expect(lines.map((l) => l.fields.aggregate)).toEqual(['Counter', 'Counter', 'Counter', 'Counter']);
+  });
+
+  it('names the aggregate in every line, so engines of several aggregates can share one logger', async () => {
+    const { lines, logger } = recordingLogger();
+    const customers = await open({ domain: customerDomain, dataDir: tempDir(), shards: 1, logger });
+    const payments = await open({ domain: paymentDomain, dataDir: tempDir(), shards: 1, logger });
+    customers.subscribe('CustomerRegistered', () => {
+      throw new Error('mailer down');
+    });
+    await customers.send('Register', { id: 'c1', name: 'Ada' });
+    await customers.drain();
+    await payments.close();
+    await customers.close();
+    expect(lines.map((l) => [l.fields.aggregate, l.level, l.message])).toEqual([
+      ['Customer', 'info', 'asynx engine started'],
+      ['Payment', 'info', 'asynx engine started'],
+      ['Customer', 'error', expect.stringMatching(/^handler of subscription .* failed on CustomerRegistered v1 of c1$/)],
+      ['Payment', 'info', 'asynx engine closed'],
+      ['Customer', 'info', 'asynx engine closed'],
+    ]);
   });
 
   it('rejects an option that is not a logger', async () => {
