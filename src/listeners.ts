@@ -3,6 +3,7 @@
  * promise, both built on ordinary subscriptions that remove themselves.
  * When the engine closes, iterators end and pending waits reject.
  */
+import { whenAborted } from './abort-watch.js';
 import { describeValue } from './describe-value.js';
 import { AbortError, InvalidArgumentError, ShuttingDownError, TimeoutError } from './errors.js';
 import type { EventBus } from './event-bus.js';
@@ -162,14 +163,13 @@ export function waitFor<S extends object>(bus: EventBus, pattern: EventPattern, 
       if (done) return;
       done = true;
       cancelTimeout();
-      abortSignal?.removeEventListener('abort', onAbort);
+      stopWatching?.();
       if (subscription.active) bus.remove(subscription);
       outcome();
     };
-    const onAbort = (): void => settle(() => reject(new AbortError(`waitFor(${String(pattern)}) was aborted`)));
     const subscription = bus.subscribe<S>(pattern, (event) => settle(() => resolve(event)), { name: `waitFor(${String(pattern)})` });
     subscription.onClose(() => settle(() => reject(new ShuttingDownError(`waitFor(${String(pattern)}): the engine closed before a matching event came`))));
-    abortSignal?.addEventListener('abort', onAbort, { once: true });
+    const stopWatching = abortSignal && whenAborted(abortSignal, () => settle(() => reject(new AbortError(`waitFor(${String(pattern)}) was aborted`))));
     cancelTimeout = startTimeout(limit, () =>
       settle(() => reject(new TimeoutError(`waitFor(${String(pattern)}) saw no matching event within ${limit} ms`, { timeoutMs: limit }))),
     );

@@ -19,8 +19,8 @@ export interface QueuedOp {
   readonly enqueuedAt: number;
   readonly resolve: (value: OpResult) => void;
   readonly reject: (error: AsynxError) => void;
-  readonly signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
+  /** Stops waiting for the caller's signal, when one was given. */
+  stopWatchingSignal: (() => void) | undefined;
   dispatched: boolean;
   settled: boolean;
 }

@@ -9,6 +9,7 @@
  * list was quadratic.
  */
 import { AbortError } from './errors.js';
+import { whenAborted } from './abort-watch.js';
 
 export class RoomWaiters {
   readonly #waiters = new Set<() => void>();
@@ -25,16 +26,17 @@ export class RoomWaiters {
   wait<T>(signal: AbortSignal | undefined, admit: () => Promise<T>): Promise<T> {
     if (signal?.aborted === true) return Promise.reject(aborted());
     return new Promise<T>((resolve, reject) => {
-      const onAbort = (): void => {
-        // Left in the list, it would take a place meant for the next sender.
-        this.#waiters.delete(enter);
-        reject(aborted());
-      };
       const enter = (): void => {
-        signal?.removeEventListener('abort', onAbort);
+        stopWatching?.();
         resolve(admit());
       };
-      signal?.addEventListener('abort', onAbort, { once: true });
+      const stopWatching =
+        signal &&
+        whenAborted(signal, () => {
+          // Left in the list, it would take a place meant for the next sender.
+          this.#waiters.delete(enter);
+          reject(aborted());
+        });
       this.#waiters.add(enter);
     });
   }

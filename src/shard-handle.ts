@@ -4,6 +4,7 @@
  * waiting (up to `maxBatch`) goes over as one task, so batches grow by
  * themselves under load and stay at one command when load is light.
  */
+import { whenAborted } from './abort-watch.js';
 import {
   AbortError,
   QueueFullError,
@@ -122,15 +123,11 @@ export class ShardHandle {
         enqueuedAt: performance.now(),
         resolve,
         reject,
-        signal,
-        onAbort: undefined,
+        stopWatchingSignal: undefined,
         dispatched: false,
         settled: false,
       };
-      if (signal !== undefined) {
-        item.onAbort = () => this.#abort(item);
-        signal.addEventListener('abort', item.onAbort, { once: true });
-      }
+      if (signal !== undefined) item.stopWatchingSignal = whenAborted(signal, () => this.#abort(item));
       this.#queue.push(item);
       this.#schedule();
     });
@@ -278,7 +275,7 @@ export class ShardHandle {
   #settle(item: QueuedOp, error: AsynxError | undefined, value?: OpResult): void {
     if (item.settled) return;
     item.settled = true;
-    if (item.onAbort !== undefined) item.signal?.removeEventListener('abort', item.onAbort);
+    item.stopWatchingSignal?.();
     // Only what reached the shard: a command aborted or refused while queued never ran.
     if (item.dispatched && item.op.kind === 'command') this.metrics.recordLatency(performance.now() - item.enqueuedAt);
     if (error === undefined) item.resolve(value);

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { AbortError, QueueFullError, ShuttingDownError, open } from '../dist/src/index.js';
 import { counterDomain } from '../dist/test/fixtures/counter-domain.js';
 import { occupyShard } from './support/busy-shard.js';
@@ -54,6 +55,41 @@ describe('batches of large payloads', () => {
 });
 
 describe('cancellation', () => {
+  it('lets one signal serve any number of sends and waits: one listener on it, no warning, each settled call stops listening', async () => {
+    const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1, queueDepth: 20, onFull: 'wait' });
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error): number => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      const shared = new AbortController();
+      const { signal } = shared;
+      await engine.send('Increment', { id: 'done', by: 1 }, { signal });
+      expect(getEventListeners(signal, 'abort')).toHaveLength(0);
+
+      const { busy } = await occupyShard(engine, 300);
+      // 20 fill the queue, 30 wait for room, 5 wait for events: all on the same signal.
+      const sends = Array.from({ length: 50 }, (_, i) => engine.send('Increment', { id: `s${i}`, by: 1 }, { signal }).catch((e: unknown) => e));
+      const waits = Array.from({ length: 5 }, () => engine.waitFor('Nothing', { signal }).catch((e: unknown) => e));
+      expect(getEventListeners(signal, 'abort')).toHaveLength(1);
+      shared.abort();
+      const outcomes = [...(await Promise.all(sends)), ...(await Promise.all(waits))];
+      expect(outcomes).toEqual(outcomes.map(() => expect.any(AbortError)));
+      expect(outcomes.slice(0, 50)).toEqual(outcomes.slice(0, 50).map(() => expect.objectContaining({ executed: false })));
+      await busy;
+      expect(await Promise.all(Array.from({ length: 50 }, (_, i) => engine.exists(`s${i}`)))).toEqual(Array(50).fill(false));
+
+      const again = new AbortController();
+      const kept = await Promise.all(Array.from({ length: 30 }, (_, i) => engine.send('Increment', { id: `k${i}`, by: 1 }, { signal: again.signal })));
+      expect(kept).toHaveLength(30);
+      expect(getEventListeners(again.signal, 'abort')).toHaveLength(0);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+      await engine.close();
+    }
+  });
+
   it("with onFull: 'wait', lets a send waiting for room in before a later send, when an abort makes the room", async () => {
     const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1, queueDepth: 1, onFull: 'wait' });
     try {

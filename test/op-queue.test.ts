@@ -29,7 +29,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
 /** Numbered through `enqueuedAt`, so that equal operations are the same one. */
 function queued(op: ShardRequest, n: number): QueuedOp {
   const ignore = (): void => undefined;
-  return { op, enqueuedAt: n, resolve: ignore, reject: ignore, signal: undefined, onAbort: undefined, dispatched: false, settled: false };
+  return { op, enqueuedAt: n, resolve: ignore, reject: ignore, stopWatchingSignal: undefined, dispatched: false, settled: false };
 }
 
 function request(s: { readonly aggregateId: string; readonly forget: boolean }, n: number): ShardRequest {

@@ -17,8 +17,7 @@ function queued(id: string, commandId: string): QueuedOp {
     enqueuedAt: 0,
     resolve: () => undefined,
     reject: () => undefined,
-    signal: undefined,
-    onAbort: undefined,
+    stopWatchingSignal: undefined,
     dispatched: true,
     settled: false,
   };
