@@ -72,6 +72,7 @@ interface PackageJson {
   types: string;
   bin: Record<string, string>;
   exports: Record<string, string | Record<string, string>>;
+  typesVersions: Record<string, Record<string, string[]>>;
 }
 
 /** The paths `npm pack` would put in the tarball, from the current build (no scripts run). */
@@ -92,7 +93,8 @@ describe('the packed file list', () => {
     const files = new Set(await packedFiles());
     const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as PackageJson;
     const targets = Object.values(pkg.exports).flatMap((target) => (typeof target === 'string' ? [target] : Object.values(target)));
-    const pointedAt = [pkg.main, pkg.types, ...Object.values(pkg.bin), ...targets, './dist/workers/shard.js'].map((path) => posix.normalize(path));
+    const typings = Object.values(pkg.typesVersions).flatMap((paths) => Object.values(paths).flat());
+    const pointedAt = [pkg.main, pkg.types, ...Object.values(pkg.bin), ...targets, ...typings, './dist/workers/shard.js'].map((path) => posix.normalize(path));
     expect(pointedAt.filter((path) => !files.has(path))).toEqual([]);
     expect(['README.md', 'LICENSE'].filter((path) => !files.has(path))).toEqual([]);
     expect([...files].filter((path) => path.startsWith('test/') || path.startsWith('dist/test/'))).toEqual([]);
@@ -118,5 +120,37 @@ describe('the installed package', () => {
         ? { canRequireEsm: true, state: { count: 5 }, rejected: 'VALIDATION_FAILED', metrics: 'function' }
         : { canRequireEsm: false, requireFailed: 'ERR_REQUIRE_ESM' },
     );
+  });
+
+  it.each([
+    ['node10', 'commonjs', 'commonjs', 'main.ts'],
+    ['node16', 'node16', 'module', 'main.mts'],
+    ['bundler', 'esnext', 'module', 'main.ts'],
+  ])('gives TypeScript the types of every entry point with moduleResolution %s', async (moduleResolution, module, type, file) => {
+    const project = commonJsProject();
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'my-app', private: true, type }));
+    symlinkSync(join(process.cwd(), 'node_modules', '@types'), join(project, 'node_modules', '@types'), 'dir');
+    const compilerOptions = { strict: true, noEmit: true, skipLibCheck: true, types: ['node'], moduleResolution, module, target: 'es2022' };
+    writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: [file] }));
+    // Each misuse must be an error: were an entry point's types missing, its imports would be `any` and these lines unused.
+    writeFileSync(
+      join(project, file),
+      `import { open } from 'asynx-ts';
+import { given } from 'asynx-ts/testing';
+import { registerMetrics } from 'asynx-ts/prometheus';
+// @ts-expect-error open takes an options object
+void open(42);
+// @ts-expect-error given takes a domain
+given(42);
+// @ts-expect-error registerMetrics takes an engine
+registerMetrics(42);
+`,
+    );
+    const tsc = join(process.cwd(), 'node_modules', 'typescript', 'bin', 'tsc');
+    const compiled = await run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: project, timeout: 60_000 }).then(
+      () => 'no errors',
+      (failure: { stdout: string }) => failure.stdout,
+    );
+    expect(compiled).toBe('no errors');
   });
 });
