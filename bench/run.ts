@@ -24,7 +24,18 @@ import { scalingChart } from './svg-chart.js';
 import { formatTable } from './table.js';
 import { checkTargets, formatTargetCheck } from './targets.js';
 
-const USAGE = `usage: npm run bench -- [scenario…] [--shards 1,2,4] [--senders 1,100,1000] [--rounds N] [--quick] [--json] [--no-record] [--peers]
+/** Set to 1 by `asynx bench` (src/cli/bench.ts) for the runner it starts, so usage and RESULTS.md name the command typed. */
+const INVOKED_BY_CLI = 'ASYNX_BENCH_VIA_CLI';
+
+/** How the runner was started: `npm run bench`, `asynx bench`, or node itself. */
+function invocation(): 'npm' | 'cli' | 'node' {
+  if (process.env.npm_lifecycle_event === 'bench') return 'npm';
+  return process.env[INVOKED_BY_CLI] === '1' ? 'cli' : 'node';
+}
+
+const COMMAND = { npm: 'npm run bench --', cli: 'asynx bench', node: 'node dist/bench/run.js' }[invocation()];
+
+const USAGE = `usage: ${COMMAND} [scenario…] [--shards 1,2,4] [--senders 1,100,1000] [--rounds N] [--quick] [--json] [--no-record] [--peers]
 
   scenario      run only scenarios whose name contains this (order, cpu-heavy,
                 hot-aggregate, latency, hydration, fanout, catch-up)
@@ -115,8 +126,14 @@ function installPeers(): void {
 /** The command as the user typed it, for RESULTS.md. */
 function commandLine(argv: readonly string[]): string {
   const quoted = argv.map((arg) => (/^[\w.,=/:-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`));
-  if (process.env.npm_lifecycle_event === 'bench') return ['npm run bench', ...(quoted.length > 0 ? ['--', ...quoted] : [])].join(' ');
-  return ['node', relative(process.cwd(), process.argv[1] ?? 'dist/bench/run.js'), ...quoted].join(' ');
+  switch (invocation()) {
+    case 'npm':
+      return ['npm run bench', ...(quoted.length > 0 ? ['--', ...quoted] : [])].join(' ');
+    case 'cli':
+      return ['asynx bench', ...quoted].join(' ');
+    case 'node':
+      return ['node', relative(process.cwd(), process.argv[1] ?? 'dist/bench/run.js'), ...quoted].join(' ');
+  }
 }
 
 /** Progress goes to stderr and only to a terminal, so piped or recorded output stays clean. */

@@ -53,7 +53,7 @@ describe('npm run bench (dist/bench/run.js)', () => {
     [['no-such-scenario'], 'no scenario matches no-such-scenario'],
     [['--fast'], "Unknown option '--fast'"],
     [['--rounds', '0'], '--rounds takes a whole number from 1 to 20, got 0'],
-  ])('refuses %j with exit code 2 and says why', (args, message) => expectRefusal('run.js', [...args, '--no-record'], message, 'usage: npm run bench'));
+  ])('refuses %j with exit code 2 and says why', (args, message) => expectRefusal('run.js', [...args, '--no-record'], message, 'usage: node dist/bench/run.js'));
 
   it('prints its usage, options included, for --help', async () => {
     const result = await runScript('run.js', '--help');

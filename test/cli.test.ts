@@ -592,6 +592,13 @@ describe('asynx example and asynx bench', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/--shards/);
     expect(result.stdout).toMatch(/--quick/);
+    expect(result.stdout).toMatch(/^usage: asynx bench \[scenario…\]/);
+  });
+
+  it('bench names itself in the runner\'s refusals', async () => {
+    const result = await asynx('bench', '--shards', '0', '--no-record');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--shards takes whole numbers from 1 to 256[^]*usage: asynx bench \[scenario…\]/);
   });
 
   it('--version prints the package version, and the package names the CLI as its bin', async () => {

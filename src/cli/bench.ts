@@ -20,7 +20,9 @@ export function runBench(args: readonly string[]): Promise<number> {
     throw new CliError(`the benchmark runner is not built (${runner} is missing); run npm run build in a checkout of asynx-ts`);
   }
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [runner, ...args], { cwd: PACKAGE_ROOT, stdio: 'inherit' });
+    // The runner reads this to name `asynx bench` in its usage and in RESULTS.md (bench/run.ts).
+    const env = { ...process.env, ASYNX_BENCH_VIA_CLI: '1' };
+    const child = spawn(process.execPath, [runner, ...args], { cwd: PACKAGE_ROOT, stdio: 'inherit', env });
     // Ctrl-C reaches the runner too (same process group): wait for it to finish instead of dying first.
     const ignore = (): void => undefined;
     process.on('SIGINT', ignore);
