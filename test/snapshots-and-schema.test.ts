@@ -178,7 +178,7 @@ describe('schema evolution', () => {
       await v2.send('SetProfile', { id: 'bob', name: 'Bob', email: 'bob@example.org' });
       expect(warnings).toEqual([
         {
-          fields: { shard: 0, aggregateIds: ['ada'], reason: `commit to ${join(dataDir, 'shard-0.db')} failed: database is locked` },
+          fields: { aggregate: 'Profile', shard: 0, aggregateIds: ['ada'], reason: `commit to ${join(dataDir, 'shard-0.db')} failed: database is locked` },
           message: expect.stringMatching(/^shard 0 could not write the snapshot sealing ada \(commit to .* failed: database is locked\); the operations of its batch went on/),
         },
       ]);

@@ -157,7 +157,7 @@ describe('crashes are counted and logged where the worker died', () => {
         ['warn', "shard 0 worker died; a new one starts with the shard's next operation"],
         ['info', 'shard 0 worker restarted'],
       ]);
-      expect(lines.at(-1)!.fields).toEqual({ shard: 0, head: 1, unreported: 0 });
+      expect(lines.at(-1)!.fields).toEqual({ aggregate: 'Counter', shard: 0, head: 1, unreported: 0 });
     } finally {
       await engine.close();
     }
@@ -169,7 +169,7 @@ describe('crashes are counted and logged where the worker died', () => {
     try {
       await expect(engine.send('Misbehave', { id: 'quiet', how: 'exit-on-next-publish' })).rejects.toBeInstanceOf(ShardCrashedError);
       await engine.send('Increment', { id: 'k', by: 1 });
-      expect(lines.find((l) => l.message === 'shard 0 worker restarted')?.fields).toEqual({ shard: 0, head: 1, unreported: 1 });
+      expect(lines.find((l) => l.message === 'shard 0 worker restarted')?.fields).toEqual({ aggregate: 'Counter', shard: 0, head: 1, unreported: 1 });
     } finally {
       await engine.close();
     }
