@@ -157,6 +157,7 @@ export function waitFor<S extends object>(bus: EventBus, pattern: EventPattern, 
   if (abortSignal?.aborted === true) return Promise.reject(new AbortError(`waitFor(${String(pattern)}): the signal was already aborted`));
   return new Promise((resolve, reject) => {
     let cancelTimeout = (): void => undefined;
+    let stopWatching: (() => void) | undefined;
     let done = false;
     // The first outcome wins; removing the subscription then closes it, which must not count as another.
     const settle = (outcome: () => void): void => {
@@ -168,8 +169,10 @@ export function waitFor<S extends object>(bus: EventBus, pattern: EventPattern, 
       outcome();
     };
     const subscription = bus.subscribe<S>(pattern, (event) => settle(() => resolve(event)), { name: `waitFor(${String(pattern)})` });
+    // A closed bus settles at once: nothing more to start then.
     subscription.onClose(() => settle(() => reject(new ShuttingDownError(`waitFor(${String(pattern)}): the engine closed before a matching event came`))));
-    const stopWatching = abortSignal && whenAborted(abortSignal, () => settle(() => reject(new AbortError(`waitFor(${String(pattern)}) was aborted`))));
+    if (done) return;
+    stopWatching = abortSignal && whenAborted(abortSignal, () => settle(() => reject(new AbortError(`waitFor(${String(pattern)}) was aborted`))));
     cancelTimeout = startTimeout(limit, () =>
       settle(() => reject(new TimeoutError(`waitFor(${String(pattern)}) saw no matching event within ${limit} ms`, { timeoutMs: limit }))),
     );

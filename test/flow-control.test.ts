@@ -82,6 +82,8 @@ describe('cancellation', () => {
       const kept = await Promise.all(Array.from({ length: 30 }, (_, i) => engine.send('Increment', { id: `k${i}`, by: 1 }, { signal: again.signal })));
       expect(kept).toHaveLength(30);
       expect(getEventListeners(again.signal, 'abort')).toHaveLength(0);
+      await expect(engine.waitFor('has space', { signal: again.signal })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+      expect(getEventListeners(again.signal, 'abort')).toHaveLength(0);
       await new Promise((resolve) => setImmediate(resolve));
       expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
     } finally {
