@@ -1,0 +1,160 @@
+/**
+ * Random sequences of commands, forgets and restarts, with slow stretches in
+ * the handlers, against a plain in-memory model, seen from the subscribers:
+ * a live read model that erases on the tombstone and a durable one that
+ * erases in `onForget`. After each sequence both equal the model, and the
+ * live subscriber saw each life of an aggregate in contiguous versions from
+ * 1, up to its tombstone (events it had not been handed yet are dropped).
+ * `ASYNX_PROPERTY_RUNS` sets the number of sequences (a quarter of them here).
+ */
+import fc from 'fast-check';
+import { NotFoundError, ValidationError, open, type Engine, type StoredEvent } from '../dist/src/index.js';
+import { counterDomain, type Counter } from '../dist/test/fixtures/counter-domain.js';
+import { useTempDirs } from './support/temp-dir.js';
+
+const tempDir = useTempDirs();
+const RUNS = Math.max(1, Math.round(Number(process.env.ASYNX_PROPERTY_RUNS ?? 200) / 4));
+const PATTERN = /^(?:Incremented|asynx\.forgotten)$/;
+
+type Send = { readonly id: number; readonly by: number };
+type Action =
+  | { readonly kind: 'burst'; readonly sends: readonly Send[] }
+  | { readonly kind: 'forget'; readonly id: number; readonly withSends: readonly Send[] }
+  | { readonly kind: 'slow'; readonly on: boolean }
+  | { readonly kind: 'restart' };
+
+const send = fc.record({ id: fc.integer({ min: 0, max: 2 }), by: fc.integer({ min: 0, max: 3 }) });
+const action: fc.Arbitrary<Action> = fc.oneof(
+  { weight: 6, arbitrary: fc.array(send, { minLength: 1, maxLength: 10 }).map((sends) => ({ kind: 'burst' as const, sends })) },
+  {
+    weight: 3,
+    arbitrary: fc
+      .record({ id: fc.integer({ min: 0, max: 2 }), withSends: fc.array(send, { maxLength: 4 }) })
+      .map((f) => ({ kind: 'forget' as const, ...f })),
+  },
+  { weight: 2, arbitrary: fc.boolean().map((on) => ({ kind: 'slow' as const, on })) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'restart' as const }) },
+);
+
+const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** What the subscribers built, kept across restarts. */
+class ReadModels {
+  readonly live = new Map<string, Counter>();
+  readonly liveVersions = new Map<string, number>();
+  readonly durable = new Map<string, { state: Counter; version: number }>();
+  readonly problems: string[] = [];
+  slow = false;
+
+  /** Subscribes both read models to `engine` (again after a restart: the durable one resumes from its checkpoints). */
+  attach(engine: Engine<typeof counterDomain>): void {
+    // Slow handlers write first and then take their time, so later events wait for them in the subscription's queue.
+    // (A write after the wait could land after onForget: a handler already running finishes, as the README says.)
+    engine.subscribe(PATTERN, async (event) => {
+      this.#onLive(event);
+      if (this.slow) await pause(event.version % 3);
+    });
+    engine.subscribe(
+      'Incremented',
+      async (event) => {
+        this.#onDurable(event);
+        if (this.slow) await pause(event.version % 2);
+      },
+      { durable: 'model' },
+    );
+    engine.onForget(async (tombstone) => {
+      if (this.slow) await pause(1);
+      this.durable.delete(tombstone.aggregateId);
+    });
+  }
+
+  #onDurable(event: StoredEvent<Counter>): void {
+    const known = this.durable.get(event.aggregateId);
+    // At least once: after a restart, events past the last checkpoint come again.
+    if (known !== undefined && event.version <= known.version) return;
+    if (event.version !== (known?.version ?? 0) + 1) this.problems.push(`durable: ${event.aggregateId} v${event.version} after v${known?.version ?? 0}`);
+    this.durable.set(event.aggregateId, { state: event.state, version: event.version });
+  }
+
+  #onLive(event: StoredEvent<Counter>): void {
+    const last = this.liveVersions.get(event.aggregateId) ?? 0;
+    if (event.name === 'asynx.forgotten') {
+      // Events still queued for this handler when the tombstone went out are set aside, never handed over.
+      if (event.version < last) this.problems.push(`live: tombstone of ${event.aggregateId} at v${event.version} after v${last}`);
+      this.live.delete(event.aggregateId);
+      this.liveVersions.delete(event.aggregateId);
+      return;
+    }
+    if (event.version !== last + 1) this.problems.push(`live: ${event.aggregateId} v${event.version} after v${last}`);
+    this.live.set(event.aggregateId, event.state);
+    this.liveVersions.set(event.aggregateId, event.version);
+  }
+}
+
+/** The model: each counter after the accepted commands; `undefined` once forgotten. */
+function applySend(model: Map<string, Counter>, id: string, by: number): boolean {
+  if (by <= 0) return false;
+  const current = model.get(id);
+  model.set(id, { id, count: (current?.count ?? 0) + by, log: [...(current?.log ?? []), by] });
+  return true;
+}
+
+describe('subscribers agree with a simple model across forgets and restarts (property)', () => {
+  const dataDir = tempDir();
+  const readModels = new ReadModels();
+  let engine: Engine<typeof counterDomain>;
+  const start = async (): Promise<void> => {
+    engine = await open({ domain: counterDomain, dataDir, shards: 2 });
+    readModels.attach(engine);
+  };
+  beforeAll(start);
+  afterAll(() => engine.close());
+
+  it('for random sequences of sends, forgets, slow handlers and restarts', async () => {
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(action, { minLength: 1, maxLength: 20 }), async (actions) => {
+        // Each sequence uses its own aggregates, so one engine and one pair of read models serve every run.
+        const prefix = `run${run++}-`;
+        const model = new Map<string, Counter>();
+        readModels.problems.length = 0;
+        const sendAll = (sends: readonly Send[]): Array<Promise<void>> =>
+          sends.map(async (s) => {
+            const id = prefix + s.id;
+            const sent = engine.send('Increment', { id, by: s.by });
+            if (!applySend(model, id, s.by)) return expect(sent).rejects.toBeInstanceOf(ValidationError);
+            // Taken before awaiting: the burst's later sends change the model.
+            const expected = model.get(id);
+            expect((await sent).state).toEqual(expected);
+          });
+        for (const step of actions) {
+          if (step.kind === 'restart') {
+            await engine.close();
+            await start();
+          } else if (step.kind === 'slow') {
+            readModels.slow = step.on;
+          } else if (step.kind === 'burst') {
+            await Promise.all(sendAll(step.sends));
+          } else {
+            const id = prefix + step.id;
+            const existed = model.has(id);
+            // Sends queued behind the forget run after the erasure, on a new life.
+            const forgotten = engine.forget(id);
+            model.delete(id);
+            const after = sendAll(step.withSends);
+            if (existed) await forgotten;
+            else await expect(forgotten).rejects.toBeInstanceOf(NotFoundError);
+            await Promise.all(after);
+          }
+        }
+        await engine.drain();
+        const ours = <T>(map: ReadonlyMap<string, T>): Map<string, T> => new Map([...map].filter(([id]) => id.startsWith(prefix)));
+        expect(readModels.problems).toEqual([]);
+        expect(ours(readModels.live)).toEqual(model);
+        expect(new Map([...ours(readModels.durable)].map(([id, { state }]) => [id, state]))).toEqual(model);
+        for (const [id, counter] of model) expect(await engine.get(id)).toEqual(counter);
+      }),
+      { numRuns: RUNS },
+    );
+  }, 300_000);
+});
