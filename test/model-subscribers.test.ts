@@ -1,6 +1,6 @@
 /**
- * Random sequences of commands, forgets and restarts, with slow stretches in
- * the handlers, against a plain in-memory model, seen from the subscribers:
+ * Random sequences of commands, forgets, worker crashes and restarts, with
+ * slow stretches in the handlers, against a plain in-memory model, seen from the subscribers:
  * a live read model that erases on the tombstone and a durable one that
  * erases in `onForget`. After each sequence both equal the model, and the
  * live subscriber saw each life of an aggregate in contiguous versions from
@@ -8,19 +8,20 @@
  * `ASYNX_PROPERTY_RUNS` sets the number of sequences (a quarter of them here).
  */
 import fc from 'fast-check';
-import { NotFoundError, ValidationError, open, type Engine, type StoredEvent } from '../dist/src/index.js';
+import { NotFoundError, ShardCrashedError, ValidationError, open, type Engine, type StoredEvent } from '../dist/src/index.js';
 import { counterDomain, type Counter } from '../dist/test/fixtures/counter-domain.js';
 import { useTempDirs } from './support/temp-dir.js';
 
 const tempDir = useTempDirs();
 const RUNS = Math.max(1, Math.round(Number(process.env.ASYNX_PROPERTY_RUNS ?? 200) / 4));
-const PATTERN = /^(?:Incremented|asynx\.forgotten)$/;
+const PATTERN = /^(?:Incremented|Misbehaved|asynx\.forgotten)$/;
 
 type Send = { readonly id: number; readonly by: number };
 type Action =
   | { readonly kind: 'burst'; readonly sends: readonly Send[] }
   | { readonly kind: 'forget'; readonly id: number; readonly withSends: readonly Send[] }
   | { readonly kind: 'slow'; readonly on: boolean }
+  | { readonly kind: 'crash'; readonly id: number; readonly how: 'exit-worker' | 'exit-between-batches' }
   | { readonly kind: 'restart' };
 
 const send = fc.record({ id: fc.integer({ min: 0, max: 2 }), by: fc.integer({ min: 0, max: 3 }) });
@@ -34,6 +35,12 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   },
   { weight: 2, arbitrary: fc.boolean().map((on) => ({ kind: 'slow' as const, on })) },
   { weight: 1, arbitrary: fc.constant({ kind: 'restart' as const }) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .record({ id: fc.integer({ min: 0, max: 2 }), how: fc.constantFrom('exit-worker' as const, 'exit-between-batches' as const) })
+      .map((c) => ({ kind: 'crash' as const, ...c })),
+  },
 );
 
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -55,7 +62,7 @@ class ReadModels {
       if (this.slow) await pause(event.version % 3);
     });
     engine.subscribe(
-      'Incremented',
+      /^(?:Incremented|Misbehaved)$/,
       async (event) => {
         this.#onDurable(event);
         if (this.slow) await pause(event.version % 2);
@@ -131,6 +138,18 @@ describe('subscribers agree with a simple model across forgets and restarts (pro
           if (step.kind === 'restart') {
             await engine.close();
             await start();
+          } else if (step.kind === 'crash') {
+            const id = prefix + step.id;
+            const sent = engine.send('Misbehave', { id, how: step.how });
+            if (step.how === 'exit-worker') {
+              await expect(sent).rejects.toBeInstanceOf(ShardCrashedError);
+            } else {
+              // Stored and published; the worker dies from a timer once its batch is over, and is restarted.
+              const current = model.get(id);
+              model.set(id, { id, count: current?.count ?? 0, log: current?.log ?? [] });
+              expect((await sent).state).toEqual(model.get(id));
+              await pause(60);
+            }
           } else if (step.kind === 'slow') {
             readModels.slow = step.on;
           } else if (step.kind === 'burst') {
