@@ -1,12 +1,13 @@
 /**
  * Random sequences of commands, forgets, worker crashes and restarts, with
  * slow stretches in the handlers, against a plain in-memory model, seen from the subscribers:
- * a live read model that erases on the tombstone and a durable one that
- * erases in `onForget`. After each sequence both equal the model, and the
+ * a live read model that erases on the tombstone, the same built from a
+ * `listen()` iterator, and a durable one that erases in `onForget`. After each sequence both equal the model, and the
  * live subscriber saw each life of an aggregate in contiguous versions from
  * 1, up to its tombstone (events it had not been handed yet are dropped).
  * `ASYNX_PROPERTY_RUNS` sets the number of sequences (a quarter of them here).
  */
+import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { NotFoundError, ShardCrashedError, ValidationError, open, type Engine, type StoredEvent } from '../dist/src/index.js';
 import { counterDomain, type Counter } from '../dist/test/fixtures/counter-domain.js';
@@ -45,12 +46,41 @@ const action: fc.Arbitrary<Action> = fc.oneof(
 
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** A read model that follows every life of each aggregate and erases it on its tombstone. */
+class LiveModel {
+  readonly states = new Map<string, Counter>();
+  readonly #versions = new Map<string, number>();
+
+  constructor(
+    readonly name: string,
+    readonly problems: string[],
+  ) {}
+
+  apply(event: StoredEvent<Counter>): void {
+    const last = this.#versions.get(event.aggregateId) ?? 0;
+    if (event.name === 'asynx.forgotten') {
+      // Events still queued for this reader when the tombstone went out are set aside, never handed over.
+      if (event.version < last) this.problems.push(`${this.name}: tombstone of ${event.aggregateId} at v${event.version} after v${last}`);
+      this.states.delete(event.aggregateId);
+      this.#versions.delete(event.aggregateId);
+      return;
+    }
+    if (event.version !== last + 1) this.problems.push(`${this.name}: ${event.aggregateId} v${event.version} after v${last}`);
+    this.states.set(event.aggregateId, event.state);
+    this.#versions.set(event.aggregateId, event.version);
+  }
+}
+
 /** What the subscribers built, kept across restarts. */
 class ReadModels {
-  readonly live = new Map<string, Counter>();
-  readonly liveVersions = new Map<string, number>();
   readonly durable = new Map<string, { state: Counter; version: number }>();
   readonly problems: string[] = [];
+  /** IDs of events whose aggregate's erasure has completed: no reader may be handed one from then on. */
+  readonly erased = new Set<string>();
+  readonly live = new LiveModel('live', this.problems);
+  readonly listened = new LiveModel('listen', this.problems);
+  /** The loop reading a `listen()` iterator: it ends once its engine has closed and it has read what it buffered. */
+  listening: Promise<void> = Promise.resolve();
   slow = false;
 
   /** Subscribes both read models to `engine` (again after a restart: the durable one resumes from its checkpoints). */
@@ -58,12 +88,21 @@ class ReadModels {
     // Slow handlers write first and then take their time, so later events wait for them in the subscription's queue.
     // (A write after the wait could land after onForget: a handler already running finishes, as the README says.)
     engine.subscribe(PATTERN, async (event) => {
-      this.#onLive(event);
+      this.#handed('live', event);
+      this.live.apply(event);
       if (this.slow) await pause(event.version % 3);
     });
+    this.listening = (async () => {
+      for await (const event of engine.listen(PATTERN)) {
+        this.#handed('listen', event);
+        this.listened.apply(event);
+        if (this.slow) await pause(event.version % 2);
+      }
+    })();
     engine.subscribe(
       /^(?:Incremented|Misbehaved)$/,
       async (event) => {
+        this.#handed('durable', event);
         this.#onDurable(event);
         if (this.slow) await pause(event.version % 2);
       },
@@ -75,26 +114,16 @@ class ReadModels {
     });
   }
 
+  #handed(reader: string, event: StoredEvent<Counter>): void {
+    if (this.erased.has(event.id)) this.problems.push(`${reader}: handed ${event.name} v${event.version} of ${event.aggregateId} after its erasure`);
+  }
+
   #onDurable(event: StoredEvent<Counter>): void {
     const known = this.durable.get(event.aggregateId);
     // At least once: after a restart, events past the last checkpoint come again.
     if (known !== undefined && event.version <= known.version) return;
     if (event.version !== (known?.version ?? 0) + 1) this.problems.push(`durable: ${event.aggregateId} v${event.version} after v${known?.version ?? 0}`);
     this.durable.set(event.aggregateId, { state: event.state, version: event.version });
-  }
-
-  #onLive(event: StoredEvent<Counter>): void {
-    const last = this.liveVersions.get(event.aggregateId) ?? 0;
-    if (event.name === 'asynx.forgotten') {
-      // Events still queued for this handler when the tombstone went out are set aside, never handed over.
-      if (event.version < last) this.problems.push(`live: tombstone of ${event.aggregateId} at v${event.version} after v${last}`);
-      this.live.delete(event.aggregateId);
-      this.liveVersions.delete(event.aggregateId);
-      return;
-    }
-    if (event.version !== last + 1) this.problems.push(`live: ${event.aggregateId} v${event.version} after v${last}`);
-    this.live.set(event.aggregateId, event.state);
-    this.liveVersions.set(event.aggregateId, event.version);
   }
 }
 
@@ -124,6 +153,9 @@ describe('subscribers agree with a simple model across forgets and restarts (pro
         // Each sequence uses its own aggregates, so one engine and one pair of read models serve every run.
         const prefix = `run${run++}-`;
         const model = new Map<string, Counter>();
+        /** The IDs of the events of each aggregate's current life. */
+        const life = new Map<string, string[]>();
+        const lived = (event: StoredEvent<Counter>): void => void life.set(event.aggregateId, [...(life.get(event.aggregateId) ?? []), event.id]);
         readModels.problems.length = 0;
         const sendAll = (sends: readonly Send[]): Array<Promise<void>> =>
           sends.map(async (s) => {
@@ -132,11 +164,14 @@ describe('subscribers agree with a simple model across forgets and restarts (pro
             if (!applySend(model, id, s.by)) return expect(sent).rejects.toBeInstanceOf(ValidationError);
             // Taken before awaiting: the burst's later sends change the model.
             const expected = model.get(id);
-            expect((await sent).state).toEqual(expected);
+            const event = await sent;
+            expect(event.state).toEqual(expected);
+            lived(event);
           });
         for (const step of actions) {
           if (step.kind === 'restart') {
             await engine.close();
+            await readModels.listening;
             await start();
           } else if (step.kind === 'crash') {
             const id = prefix + step.id;
@@ -147,7 +182,9 @@ describe('subscribers agree with a simple model across forgets and restarts (pro
               // Stored and published; the worker dies from a timer once its batch is over, and is restarted.
               const current = model.get(id);
               model.set(id, { id, count: current?.count ?? 0, log: current?.log ?? [] });
-              expect((await sent).state).toEqual(model.get(id));
+              const event = await sent;
+              expect(event.state).toEqual(model.get(id));
+              lived(event);
               await pause(60);
             }
           } else if (step.kind === 'slow') {
@@ -160,16 +197,22 @@ describe('subscribers agree with a simple model across forgets and restarts (pro
             // Sends queued behind the forget run after the erasure, on a new life.
             const forgotten = engine.forget(id);
             model.delete(id);
+            const ended = life.get(id) ?? [];
+            life.delete(id);
             const after = sendAll(step.withSends);
             if (existed) await forgotten;
             else await expect(forgotten).rejects.toBeInstanceOf(NotFoundError);
+            for (const eventId of ended) readModels.erased.add(eventId);
             await Promise.all(after);
           }
         }
         await engine.drain();
         const ours = <T>(map: ReadonlyMap<string, T>): Map<string, T> => new Map([...map].filter(([id]) => id.startsWith(prefix)));
+        expect(ours(readModels.live.states)).toEqual(model);
+        // drain() does not wait for an iterator's reader: give it a moment to read what it holds.
+        for (let waited = 0; waited < 2_000 && !isDeepStrictEqual(ours(readModels.listened.states), model); waited += 10) await pause(10);
+        expect(ours(readModels.listened.states)).toEqual(model);
         expect(readModels.problems).toEqual([]);
-        expect(ours(readModels.live)).toEqual(model);
         expect(new Map([...ours(readModels.durable)].map(([id, { state }]) => [id, state]))).toEqual(model);
         for (const [id, counter] of model) expect(await engine.get(id)).toEqual(counter);
       }),
