@@ -7,7 +7,7 @@ import { whenAborted } from './abort-watch.js';
 import { describeValue } from './describe-value.js';
 import { AbortError, InvalidArgumentError, ShuttingDownError, TimeoutError } from './errors.js';
 import type { EventBus } from './event-bus.js';
-import type { StoredEvent } from './event.js';
+import { FORGOTTEN_EVENT, type StoredEvent } from './event.js';
 import { compilePattern, type EventPattern } from './event-pattern.js';
 import { Subscription, type EventHandler, type SubscriptionHooks, type SubscriptionSettings } from './subscription.js';
 import { isPlainObject } from './json.js';
@@ -77,10 +77,12 @@ export function listen<S extends object>(bus: EventBus, pattern: EventPattern, o
     reader({ value: event, done: false });
   };
   // As a subscription's queued events (Subscription.forgotten): dropped once erased, read after all if the erasure failed.
+  // An earlier life's tombstone stays: it tells of an erasure already done, and every erasure gets its own.
   const forgotten: Forgotten = (tombstone, erased) => {
-    const aside = buffered.filter((event) => event.aggregateId === tombstone.aggregateId);
+    const goes = (event: StoredEvent<S>): boolean => event.aggregateId === tombstone.aggregateId && event.name !== FORGOTTEN_EVENT;
+    const aside = buffered.filter(goes);
     if (aside.length === 0) return;
-    buffered.splice(0, buffered.length, ...buffered.filter((event) => event.aggregateId !== tombstone.aggregateId));
+    buffered.splice(0, buffered.length, ...buffered.filter((event) => !goes(event)));
     setAside.add(aside);
     void erased.then((done) => {
       if (!setAside.delete(aside)) return;

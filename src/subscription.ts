@@ -129,11 +129,13 @@ export class Subscription {
    * handler, and those queued until the erasure has run, are set aside (after
    * the `onForget` handlers cleaned up, they would bring the erased data back
    * into read models), then dropped, or handed over if the erasure failed.
-   * The event whose handler is running (the head of the queue) stays.
+   * The event whose handler is running (the head of the queue) stays, and so
+   * does an earlier life's tombstone, as one arriving now would (see #place).
    */
-  forgotten(tombstone: StoredEvent, erased: Promise<boolean>): void {
-    const aggregateId = tombstone.aggregateId;
-    const parked = this.#queues.get(aggregateId)?.splice(1) ?? [];
+  forgotten({ aggregateId }: StoredEvent, erased: Promise<boolean>): void {
+    const behind = this.#queues.get(aggregateId)?.splice(1) ?? [];
+    this.#queues.get(aggregateId)?.push(...behind.filter((delivery) => delivery.event.position === 0));
+    const parked = behind.filter((delivery) => delivery.event.position !== 0);
     this.#parked.set(aggregateId, parked);
     void erased.then((done) => {
       // Closed meanwhile: close() settled them.

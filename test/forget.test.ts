@@ -329,6 +329,29 @@ describe('forget with subscribers that have not reached the aggregate’s last e
     }
   });
 
+  it('a listen() iterator keeps the unread tombstone of each life when the aggregate is forgotten again: every erasure is told', async () => {
+    const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1 });
+    try {
+      const events = engine.listen(/^(?:Incremented|asynx\.forgotten)$/);
+      await engine.send('Increment', { id: 'twice', by: 1 });
+      await withTimeout(engine.forget('twice'), 5_000);
+      await engine.send('Increment', { id: 'twice', by: 2 });
+      await withTimeout(engine.forget('twice'), 5_000);
+      await engine.send('Increment', { id: 'kept', by: 1 });
+      const read: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const { value } = await withTimeout(events.next(), 5_000);
+        read.push(`${value.name} ${value.aggregateId} v${value.version} ${value.state.count}`);
+      }
+      // Both lives' events were unread when their tombstones went out: those are dropped, the tombstones are not.
+      expect(read).toEqual(['asynx.forgotten twice v1 1', 'asynx.forgotten twice v1 2', 'Incremented kept v1 1']);
+      expect(engine.stats().bus.subscribers.find((s) => s.name.startsWith('listen('))).toMatchObject({ pending: 0 });
+      await events.return!();
+    } finally {
+      await engine.close({ timeoutMs: 5_000 });
+    }
+  });
+
   it('a listen() iterator yields the events it set aside after all when the erasure fails: they stay stored', async () => {
     const engine = await open({ domain: counterDomain, dataDir: tempDir(), shards: 1, logger: recordingLogger().logger });
     try {
