@@ -1,8 +1,10 @@
 /**
  * R4: random sequences of commands over a few aggregates (including rejected
- * ones, user-code failures and restarts) run against the engine and against
- * a plain in-memory model. After each sequence the engine's `get`, the fold
- * of its `history` and the model agree, and versions are contiguous.
+ * ones, user-code failures and restarts, each open with its own snapshotEvery
+ * and cacheSize, so state is rebuilt from snapshots, replays and the cache
+ * by turns) run against the engine and against a plain in-memory model.
+ * After each sequence the engine's `get`, the fold of its `history` and the
+ * model agree, and versions are contiguous.
  * `ASYNX_PROPERTY_RUNS` sets the number of sequences.
  */
 import fc from 'fast-check';
@@ -17,14 +19,25 @@ type Action =
   | { readonly kind: 'send'; readonly id: number; readonly by: number }
   | { readonly kind: 'burst'; readonly sends: ReadonlyArray<{ readonly id: number; readonly by: number }> }
   | { readonly kind: 'misbehave'; readonly id: number }
-  | { readonly kind: 'restart' };
+  | { readonly kind: 'restart'; readonly options: HydrationOptions };
+
+/** Options that change how a shard rebuilds state (from snapshots, from the cache): they may differ between opens. */
+interface HydrationOptions {
+  readonly snapshotEvery: number;
+  readonly cacheSize: number;
+}
+
+const hydrationOptions: fc.Arbitrary<HydrationOptions> = fc.record({
+  snapshotEvery: fc.constantFrom(0, 1, 3),
+  cacheSize: fc.constantFrom(0, 2, 10_000),
+});
 
 const send = fc.record({ id: fc.integer({ min: 0, max: 3 }), by: fc.integer({ min: -1, max: 4 }) });
 const action: fc.Arbitrary<Action> = fc.oneof(
   { weight: 6, arbitrary: send.map((s) => ({ kind: 'send' as const, ...s })) },
   { weight: 3, arbitrary: fc.array(send, { minLength: 2, maxLength: 12 }).map((sends) => ({ kind: 'burst' as const, sends })) },
   { weight: 1, arbitrary: fc.integer({ min: 0, max: 3 }).map((id) => ({ kind: 'misbehave' as const, id })) },
-  { weight: 1, arbitrary: fc.constant({ kind: 'restart' as const }) },
+  { weight: 1, arbitrary: hydrationOptions.map((options) => ({ kind: 'restart' as const, options })) },
 );
 
 /** The model: what each counter must be after the accepted commands. */
@@ -53,7 +66,7 @@ describe('the engine agrees with a simple model (property)', () => {
         for (const step of actions) {
           if (step.kind === 'restart') {
             await engine.close();
-            engine = await open({ domain: counterDomain, dataDir, shards: 2 });
+            engine = await open({ domain: counterDomain, dataDir, shards: 2, ...step.options });
           } else if (step.kind === 'misbehave') {
             await expect(engine.send('Misbehave', { id: prefix + step.id, how: 'throw-error' })).rejects.toBeInstanceOf(CommandFailedError);
           } else {
