@@ -30,6 +30,7 @@ export function domainProblems(domain: Domain<object, object>): string[] {
       problems.push(`upcasters[${from}]: keys are the schema versions upgraded from, 1..${domain.schemaVersion - 1}`);
     }
     if (typeof upcaster !== 'function') problems.push(`upcasters[${from}] must be a function`);
+    else if (isAsync(upcaster)) problems.push(`upcasters[${from}] is an async function; it must return the rewritten patch synchronously`);
   }
   const commands = domain.commands as Record<string, unknown>;
   if (typeof commands !== 'object' || commands === null || Object.keys(commands).length === 0) {
@@ -52,8 +53,24 @@ export function domainProblems(domain: Domain<object, object>): string[] {
     if (typeof d.emit !== 'function') problems.push(`commands.${name}.emit must be a function (current, payload) => next state`);
     if (d.validate !== undefined && typeof d.validate !== 'function') problems.push(`commands.${name}.validate must be a function`);
     if (d.snapshot !== undefined && typeof d.snapshot !== 'boolean') problems.push(`commands.${name}.snapshot must be a boolean`);
+    for (const part of ['aggregateId', 'validate', 'emit'] as const) {
+      if (isAsync(d[part])) problems.push(`commands.${name}.${part} is an async function; ${SYNCHRONOUS}`);
+    }
   }
   return problems;
+}
+
+/** Why domain functions may not be async: nothing would wait for them. */
+export const SYNCHRONOUS =
+  'domain logic runs synchronously in the shard, which does not wait for promises: validate throws to refuse, emit returns the next state';
+
+/**
+ * An `async` function (or async generator): TypeScript accepts one where a
+ * function returning `void` is expected, and the shard would ignore the
+ * promise, so a refusal thrown in an async `validate` would pass unnoticed.
+ */
+function isAsync(value: unknown): boolean {
+  return typeof value === 'function' && /^Async(Generator)?Function$/.test(Object.prototype.toString.call(value).slice(8, -1));
 }
 
 /** The error for a malformed domain: every problem in the message, and as `details.problems`. */

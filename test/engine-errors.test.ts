@@ -57,12 +57,18 @@ describe('errors from the domain and from bad input', () => {
     ['return-null', /emit of Misbehave on m returned null; it must return the next state as an object/],
     ['return-array', /returned an array/],
     ['return-date', /state\.at is a Date, not a plain object or array/],
+    ['validate-promise', /^validate of Misbehave on m returned a promise; domain logic runs synchronously in the shard/],
+    ['emit-promise', /^emit of Misbehave on m returned a promise; domain logic runs synchronously in the shard/],
   ] as const)('turns a user-code bug (%s) into CommandFailedError and keeps the shard running', async (how, message) => {
     const failure = engine.send('Misbehave', { id: 'm', how });
     await expect(failure).rejects.toBeInstanceOf(CommandFailedError);
     await expect(failure).rejects.toThrow(message);
     const next = await engine.send('Increment', { id: 'm', by: 1 });
     expect(next.state.count).toBeGreaterThanOrEqual(1);
+    // A promise left rejected would end the worker as an unhandled rejection, after its batch.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await engine.send('Increment', { id: 'm', by: 1 });
+    expect(engine.stats().shards.reduce((crashes, shard) => crashes + shard.crashes, 0)).toBe(0);
   });
 
   it('keeps the original stack of a user-code bug', async () => {

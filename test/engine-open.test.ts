@@ -288,6 +288,10 @@ describe('defineDomain refuses a malformed definition at once', () => {
     ['an upcaster from a version the domain has not passed', { ...valid, upcasters: { 1: () => [] } }, /upcasters\[1\]: keys are the schema versions upgraded from, 1\.\.0/],
     ['an event name with a lone surrogate', { ...valid, commands: { Touch: { ...command, event: 'Touched\ud800' } } }, /commands\.Touch\.event has a lone UTF-16 surrogate/],
     ['a snapshot flag that is not a boolean', { ...valid, commands: { Touch: { ...command, snapshot: 'yes' } } }, /commands\.Touch\.snapshot must be a boolean/],
+    ['an async validate, whose refusals nothing would wait for', { ...valid, commands: { Touch: { ...command, async validate() {} } } }, /commands\.Touch\.validate is an async function; domain logic runs synchronously/],
+    ['an async emit', { ...valid, commands: { Touch: { ...command, emit: async () => ({}) } } }, /commands\.Touch\.emit is an async function/],
+    ['an async aggregateId', { ...valid, commands: { Touch: { ...command, aggregateId: async () => 'x' } } }, /commands\.Touch\.aggregateId is an async function/],
+    ['an async upcaster', { ...valid, schemaVersion: 2, upcasters: { 1: async () => [] } }, /upcasters\[1\] is an async function; it must return the rewritten patch synchronously/],
   ])('%s', (_case, spec, message) => {
     expect(define(spec)).toThrow(ConfigError);
     expect(define(spec)).toThrow(message);

@@ -17,6 +17,7 @@ import {
 } from '../dist/src/index.js';
 import { DomainAssertionError, given, type ProducedEvent } from '../dist/src/testing/index.js';
 import { replayProblem } from '../dist/src/testing/command-under-test.js';
+import { SYNCHRONOUS } from '../dist/src/domain-problems.js';
 import { jsonDifferences } from '../dist/src/testing/json-diff.js';
 import { orderDomain, type Order } from '../dist/examples/order/domain.js';
 import { counterDomain } from '../dist/test/fixtures/counter-domain.js';
@@ -252,6 +253,8 @@ describe('user-code failures, reported as a shard reports them', () => {
     ['return-null', 'emit of Misbehave on c returned null; it must return the next state as an object'],
     ['return-array', 'emit of Misbehave on c returned an array; it must return the next state as an object'],
     ['return-date', 'emit of Misbehave on c returned state that cannot be stored: state.at is a Date, not a plain object or array'],
+    ['validate-promise', `validate of Misbehave on c returned a promise; ${SYNCHRONOUS}`],
+    ['emit-promise', `emit of Misbehave on c returned a promise; ${SYNCHRONOUS}`],
   ] as const)('%s: CommandFailedError', (how, message) => {
     const error = given(counterDomain).when('Misbehave', { id: 'c', how }).then(CommandFailedError);
     expect(error.message).toBe(message);

@@ -4,6 +4,7 @@
  * helpers, so a rule behaves the same in a unit test as in a worker.
  */
 import type { CommandDefinition } from '../domain.js';
+import { SYNCHRONOUS } from '../domain-problems.js';
 import { CommandFailedError, ValidationError, describeThrown, isAsynxError, type AsynxError } from '../errors.js';
 import { NotJsonError, freezeIfCanonical, toJson, type JsonObject, type JsonValue } from '../json.js';
 
@@ -24,8 +25,9 @@ export function decide(
 ): Decision {
   let emitted: unknown;
   try {
-    definition.validate?.(current, payload);
+    if (isPromise(definition.validate?.(current, payload))) return returnedPromise('validate', type, aggregateId);
     emitted = definition.emit(current, payload);
+    if (isPromise(emitted)) return returnedPromise('emit', type, aggregateId);
   } catch (thrown) {
     if (isAsynxError(thrown) && thrown.code === 'VALIDATION_FAILED') {
       const refusal = new ValidationError(thrown.message, { type, aggregateId, ...thrown.details });
@@ -60,4 +62,18 @@ export function decide(
       }),
     };
   }
+}
+
+/** A thenable, told that nobody waits for it: were it to reject, that would end the worker as an unhandled rejection. */
+function isPromise(value: unknown): boolean {
+  if (typeof (value as PromiseLike<unknown> | null | undefined)?.then !== 'function') return false;
+  (value as PromiseLike<unknown>).then(undefined, () => undefined);
+  return true;
+}
+
+function returnedPromise(part: 'validate' | 'emit', type: string, aggregateId: string): Decision {
+  return {
+    ok: false,
+    error: new CommandFailedError(`${part} of ${type} on ${aggregateId} returned a promise; ${SYNCHRONOUS}`, { type, aggregateId }),
+  };
 }
