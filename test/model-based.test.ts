@@ -10,6 +10,7 @@
 import fc from 'fast-check';
 import { CommandFailedError, NotFoundError, ValidationError, open, type Engine } from '../dist/src/index.js';
 import { counterDomain, type Counter } from '../dist/test/fixtures/counter-domain.js';
+import { foldHistory } from './support/history-fold.js';
 import { useTempDirs } from './support/temp-dir.js';
 
 const tempDir = useTempDirs();
@@ -94,15 +95,7 @@ describe('the engine agrees with a simple model (property)', () => {
             continue;
           }
           expect(await engine.get(aggregateId)).toEqual(expected);
-          let folded: Counter | undefined;
-          let version = 0;
-          for await (const event of engine.history(aggregateId)) {
-            expect(event.version).toBe(++version);
-            expect(event.previousState).toEqual(folded);
-            folded = event.state;
-          }
-          expect(folded).toEqual(expected);
-          expect(version).toBe(expected.log.length);
+          expect(await foldHistory(engine.history(aggregateId))).toEqual({ state: expected, versions: expected.log.length });
         }
       }),
       { numRuns: RUNS },

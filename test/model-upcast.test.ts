@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import { open, type Engine } from '../dist/src/index.js';
 import { profileV1 } from '../dist/test/fixtures/profile-v1-domain.js';
 import { profileV2, type ProfileV2 } from '../dist/test/fixtures/profile-v2-domain.js';
+import { foldHistory } from './support/history-fold.js';
 import { useTempDirs } from './support/temp-dir.js';
 
 const tempDir = useTempDirs();
@@ -70,14 +71,7 @@ describe('an upgraded domain reads what the old one stored like a model says (pr
             v2 = await open({ domain: profileV2, dataDir, shards: 2, ...second });
             for (const [id, profile] of model) {
               expect(await v2.get(id)).toEqual(profile);
-              let folded: ProfileV2 | undefined;
-              let version = 0;
-              for await (const event of v2.history(id)) {
-                expect(event.version).toBe(++version);
-                expect(event.previousState).toEqual(folded);
-                folded = event.state;
-              }
-              expect(folded).toEqual(profile);
+              expect((await foldHistory(v2.history(id))).state).toEqual(profile);
               // Twice: the second read may come from the cache or from the snapshot the first one sealed.
               expect(await v2.get(id)).toEqual(profile);
             }
