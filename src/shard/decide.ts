@@ -65,7 +65,7 @@ export function decide(
 }
 
 /** A thenable, told that nobody waits for it: were it to reject, that would end the worker as an unhandled rejection. */
-function isPromise(value: unknown): boolean {
+export function isPromise(value: unknown): boolean {
   if (typeof (value as PromiseLike<unknown> | null | undefined)?.then !== 'function') return false;
   (value as PromiseLike<unknown>).then(undefined, () => undefined);
   return true;

@@ -6,6 +6,7 @@
 import type { Domain, PatchOperation } from '../domain.js';
 import { CommandFailedError, ConfigError, describeThrown } from '../errors.js';
 import { NotJsonError, toJson } from '../json.js';
+import { isPromise } from './decide.js';
 import { NotAPatchError, patchShapeProblem } from './patch-shape.js';
 import type { PatchRow } from './store-rows.js';
 
@@ -24,7 +25,9 @@ export function upcastPatch(domain: Domain<object, object>, stored: PatchOperati
       // replay changes the values it puts in a state in place, and the upcaster may hand out
       // the same object on every call (a module's default), which would carry one
       // aggregate's changes into the next.
-      const returned = toJson(upcast(patch, row.name), 'its patch');
+      const rewritten = upcast(patch, row.name);
+      if (isPromise(rewritten)) throw new Error('it returned a promise; an upcaster must return the rewritten patch synchronously');
+      const returned = toJson(rewritten, 'its patch');
       const problem = patchShapeProblem(returned);
       if (problem !== undefined) throw new NotAPatchError(problem);
       patch = returned as unknown as PatchOperation[];
