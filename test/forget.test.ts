@@ -33,6 +33,19 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+/** The next `count` events a `listen()` iterator yields, each as `describe` puts it. */
+async function nextEvents<T>(events: AsyncIterator<StoredEvent<Counter>>, count: number, describe: (event: StoredEvent<Counter>) => T): Promise<T[]> {
+  const read: T[] = [];
+  for (let i = 0; i < count; i++) read.push(describe((await withTimeout(events.next(), 5_000)).value as StoredEvent<Counter>));
+  return read;
+}
+
+/** Ends a `listen()` iterator after checking that the engine counts nothing of it unread. */
+async function endUnread(engine: Engine<typeof counterDomain>, events: AsyncIterator<StoredEvent<Counter>>): Promise<void> {
+  expect(engine.stats().bus.subscribers.find((s) => s.name.startsWith('listen('))).toMatchObject({ pending: 0 });
+  await events.return!();
+}
+
 type OrderEngine = Engine<typeof orderDomain>;
 
 /** Runs `use` on a one-shard engine holding an order per ID (totals 1, 2, …), and closes it after. */
@@ -315,15 +328,9 @@ describe('forget with subscribers that have not reached the aggregate’s last e
 
       await withTimeout(engine.forget('gone'), 5_000);
       await engine.send('Increment', { id: 'gone', by: 10 });
-      const read: string[] = [];
-      for (let i = 0; i < 2; i++) {
-        const { value } = await withTimeout(events.next(), 5_000);
-        read.push(`${value.aggregateId} v${value.version} ${value.state.count}`);
-      }
       // The aggregate's next life comes as usual.
-      expect(read).toEqual(['kept v1 1', 'gone v1 10']);
-      expect(engine.stats().bus.subscribers.find((s) => s.name === 'listen(Incremented)')).toMatchObject({ pending: 0 });
-      await events.return!();
+      expect(await nextEvents(events, 2, (e) => `${e.aggregateId} v${e.version} ${e.state.count}`)).toEqual(['kept v1 1', 'gone v1 10']);
+      await endUnread(engine, events);
     } finally {
       await engine.close({ timeoutMs: 5_000 });
     }
@@ -338,15 +345,13 @@ describe('forget with subscribers that have not reached the aggregate’s last e
       await engine.send('Increment', { id: 'twice', by: 2 });
       await withTimeout(engine.forget('twice'), 5_000);
       await engine.send('Increment', { id: 'kept', by: 1 });
-      const read: string[] = [];
-      for (let i = 0; i < 3; i++) {
-        const { value } = await withTimeout(events.next(), 5_000);
-        read.push(`${value.name} ${value.aggregateId} v${value.version} ${value.state.count}`);
-      }
       // Both lives' events were unread when their tombstones went out: those are dropped, the tombstones are not.
-      expect(read).toEqual(['asynx.forgotten twice v1 1', 'asynx.forgotten twice v1 2', 'Incremented kept v1 1']);
-      expect(engine.stats().bus.subscribers.find((s) => s.name.startsWith('listen('))).toMatchObject({ pending: 0 });
-      await events.return!();
+      expect(await nextEvents(events, 3, (e) => `${e.name} ${e.aggregateId} v${e.version} ${e.state.count}`)).toEqual([
+        'asynx.forgotten twice v1 1',
+        'asynx.forgotten twice v1 2',
+        'Incremented kept v1 1',
+      ]);
+      await endUnread(engine, events);
     } finally {
       await engine.close({ timeoutMs: 5_000 });
     }
@@ -360,11 +365,8 @@ describe('forget with subscribers that have not reached the aggregate’s last e
       await engine.send('Misbehave', { id: 'trap', how: 'exit-on-next-erase' });
 
       await expect(withTimeout(engine.forget('kept'), 5_000)).rejects.toBeInstanceOf(ShardCrashedError);
-      const versions: number[] = [];
-      for (let i = 0; i < 3; i++) versions.push((await withTimeout(events.next(), 5_000)).value.version);
-      expect(versions).toEqual([1, 2, 3]);
-      expect(engine.stats().bus.subscribers.find((s) => s.name === 'listen(Incremented)')).toMatchObject({ pending: 0 });
-      await events.return!();
+      expect(await nextEvents(events, 3, (e) => e.version)).toEqual([1, 2, 3]);
+      await endUnread(engine, events);
     } finally {
       await engine.close({ timeoutMs: 5_000 });
     }
